@@ -1,0 +1,240 @@
+/* Applies rows in batches: one transaction per batch, and when a row fails after having
+ * written something, the batch is rolled back and replayed row by row with savepoints,
+ * so that one bad line never costs the others.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * In a dry run the whole file runs inside one outer transaction (rolled back at the
+ * end), so batches become savepoints: the dry run executes exactly the real writes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "run.h"
+
+static int begin_batch(ts_run *r)
+{
+    return r->e->flags.dry_run ? db_savepoint(r->e->db, "ts_batch") : db_begin(r->e->db);
+}
+
+static int commit_batch(ts_run *r)
+{
+    return r->e->flags.dry_run ? db_release(r->e->db, "ts_batch") : db_commit(r->e->db);
+}
+
+static void rollback_batch(ts_run *r)
+{
+    if (r->e->flags.dry_run) {
+        db_rollback_to(r->e->db, "ts_batch");
+        db_release(r->e->db, "ts_batch");
+    } else {
+        db_rollback(r->e->db);
+    }
+}
+
+static int failed(ts_row *row, int rc)
+{
+    return rc == TS_ERR || row_status(row) == TS_ERROR;
+}
+
+/* A row that failed without saying why gets the database's message. */
+static void ensure_error_msg(ts_run *r, ts_row *row)
+{
+    if (row_status(row) != TS_ERROR)
+        row_add_msg(row, TS_ERROR, "dberror", NULL, db_error(r->e->db));
+}
+
+/* The database is gone: nothing of this batch is applied, every row goes to the tryback. */
+static int give_up(ts_run *r, ts_row **rows, size_t n)
+{
+    r->fatal = 1;
+    snprintf(r->fatal_msg, sizeof r->fatal_msg, "database connection lost: %s",
+             db_error(r->e->db));
+    for (size_t i = 0; i < n; i++) {
+        if (rows[i]->pre_failed)
+            continue;
+        row_reset_outcome(rows[i]);
+        row_add_msg(rows[i], TS_ERROR, "dbconnectionlost", NULL,
+                    "not applied: the database connection was lost");
+    }
+    return -1;
+}
+
+static int lost(ts_run *r) { return db_connection_lost(r->e->db); }
+
+/* Rows that reach the handler (not rejected by the reader). */
+static size_t live_rows(ts_row **rows, size_t n, ts_row **out)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!rows[i]->pre_failed)
+            out[m++] = rows[i];
+    return m;
+}
+
+static int prefetch(ts_run *r, ts_row **live, size_t m)
+{
+    if (!r->h->prefetch || m == 0)
+        return 0;
+    r->current = NULL;
+    return r->h->prefetch(r, r->state, (ts_row *const *)live, m);
+}
+
+/* Row by row, each inside a savepoint. */
+static int replay(ts_run *r, ts_row **live, size_t m)
+{
+    db *d = r->e->db;
+    if (begin_batch(r) != 0)
+        return lost(r) ? -1 : -2;
+    if (prefetch(r, live, m) != 0)
+        return lost(r) ? -1 : -2;
+    for (size_t i = 0; i < m; i++) {
+        ts_row *row = live[i];
+        row_reset_outcome(row);
+        if (db_savepoint(d, "ts_row") != 0)
+            return -1;
+        r->current = row;
+        int rc = r->h->row(r, r->state, row);
+        r->current = NULL;
+        if (!failed(row, rc) && db_sync(d) != 0) {
+            /* A queued write failed: it belongs to this row. */
+            rc = TS_ERR;
+            row_add_msg(row, TS_ERROR, "dberror", NULL, db_error(d));
+        }
+        if (lost(r))
+            return -1;
+        if (failed(row, rc)) {
+            ensure_error_msg(r, row);
+            if (db_rollback_to(d, "ts_row") != 0 || db_release(d, "ts_row") != 0)
+                return -1;
+            /* The module may have cached what this row did: start its knowledge over
+             * for the rows that follow. */
+            if (r->h->rollback)
+                r->h->rollback(r, r->state);
+            if (prefetch(r, live + i + 1, m - i - 1) != 0)
+                return lost(r) ? -1 : -2;
+        } else if (db_release(d, "ts_row") != 0) {
+            return -1;
+        }
+    }
+    if (commit_batch(r) != 0)
+        return -1;
+    return 0;
+}
+
+int batch_apply(ts_run *r, ts_row **rows, size_t n)
+{
+    db *d = r->e->db;
+    ts_row **live = malloc((n ? n : 1) * sizeof *live);
+    size_t m = live_rows(rows, n, live);
+    int need_replay = 0, rc;
+
+    if (m == 0) {
+        free(live);
+        return 0;
+    }
+    if (begin_batch(r) != 0) {
+        free(live);
+        return give_up(r, rows, n);
+    }
+    if (prefetch(r, live, m) != 0) {
+        if (lost(r)) {
+            free(live);
+            return give_up(r, rows, n);
+        }
+        need_replay = 1;
+    }
+    for (size_t i = 0; i < m && !need_replay; i++) {
+        ts_row *row = live[i];
+        row_reset_outcome(row);
+        uint64_t w0 = db_write_count(d);
+        r->current = row;
+        rc = r->h->row(r, r->state, row);
+        r->current = NULL;
+        if (lost(r)) {
+            free(live);
+            rollback_batch(r);
+            return give_up(r, rows, n);
+        }
+        if (failed(row, rc)) {
+            ensure_error_msg(r, row);
+            /* A failure before any write costs nothing; after a write, only a replay
+             * can take that row's writes out. */
+            if (db_write_count(d) != w0)
+                need_replay = 1;
+        }
+        r->rows_done++;
+    }
+    if (!need_replay) {
+        if (commit_batch(r) == 0) {
+            free(live);
+            return 0;
+        }
+        if (lost(r)) {
+            free(live);
+            return give_up(r, rows, n);
+        }
+    }
+    /* Replay: undo the batch, forget what the module learnt, then one row at a time. */
+    rollback_batch(r);
+    if (r->h->rollback)
+        r->h->rollback(r, r->state);
+    rc = replay(r, live, m);
+    free(live);
+    if (rc == -1 || lost(r)) {
+        rollback_batch(r);
+        return give_up(r, rows, n);
+    }
+    if (rc == -2) {
+        /* The prefetch itself fails on healthy database: no row can be applied. */
+        for (size_t i = 0; i < n; i++)
+            if (!rows[i]->pre_failed && row_status(rows[i]) != TS_ERROR)
+                row_add_msg(rows[i], TS_ERROR, "dberror", NULL, db_error(d));
+        rollback_batch(r);
+    }
+    return 0;
+}
+
+void batch_flush(ts_run *r, ts_row **rows, size_t n)
+{
+    int dry = r->e->flags.dry_run;
+    for (size_t i = 0; i < n; i++) {
+        ts_row *row = rows[i];
+        ts_status st = row->nmsgs ? row_status(row) : TS_OK;
+        const char *key = "applied", *column = NULL;
+        char text[4096] = "";
+        /* The key shown is the first message of the most severe status; the others
+         * follow in the text, so that nothing said about the line is lost. */
+        const row_msg *lead = NULL;
+        for (size_t k = 0; k < row->nmsgs; k++)
+            if (row->msgs[k].status == st) {
+                lead = &row->msgs[k];
+                break;
+            }
+        if (lead) {
+            key = lead->key;
+            column = *lead->column ? lead->column : NULL;
+            snprintf(text, sizeof text, "%s", lead->text);
+        }
+        for (size_t k = 0; k < row->nmsgs; k++) {
+            const row_msg *m = &row->msgs[k];
+            if (m == lead)
+                continue;
+            size_t len = strlen(text);
+            snprintf(text + len, sizeof text - len, "%s%s: %s%s%s", len ? "; " : "", m->key,
+                     *m->column ? "column " : "", m->column, *m->column ? ": " : "");
+            len = strlen(text);
+            snprintf(text + len, sizeof text - len, "%s", m->text);
+        }
+        if (dry && st != TS_ERROR) {
+            char sim[4200];
+            snprintf(sim, sizeof sim, "SIMULATION: %s", text);
+            report_row(r->rep, row->line, st, key, column, sim);
+        } else {
+            report_row(r->rep, row->line, st, key, column, text);
+        }
+        if (st == TS_ERROR && r->tb)
+            tryback_add(r->tb, row->raw);
+        row_free(row);
+        rows[i] = NULL;
+    }
+}

@@ -1,0 +1,825 @@
+/* Streaming reader of command files: iconv to UTF-8, physical lines, libcsv fields.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Pipeline, all inside one csvin object (no global state, re-entrant):
+ *
+ *   file --read() 64 KiB--> [iconv to UTF-8 | UTF-8 kept as is] --> line splitter
+ *   --> skipped-line rule at record starts --> raw record buffer
+ *   --> libcsv, fed one physical line at a time (each followed by "\n")
+ *   --> field callback (trim, one '"' each side, &#44 / &#59).
+ *
+ * Why one physical line at a time: libcsv's end-of-row callback then tells us whether
+ * the line ended the record or was a newline inside quotes, so that we keep exact
+ * physical line numbers and the record's raw text (for the tryback) without parsing the
+ * quotes twice.  CSV_REPALL_NL makes libcsv report every unquoted newline, even on a
+ * line that holds only blanks, so "no row callback" always means "inside quotes".
+ *
+ * Memory is bounded by the longest accepted record (max_record): a record that grows
+ * past it is dropped from libcsv and followed to its end by a tiny state machine that
+ * mirrors libcsv's quote handling (qstate below) without buffering anything.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "csvin.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <iconv.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CHUNK            (64 * 1024)
+#define UCAP             (CHUNK * 4 + 64)  /* iconv output room for one input chunk  */
+#define DEFAULT_MAX      (1024 * 1024)
+#define TOOLONG_PREFIX   1024              /* raw text kept for a too long record     */
+/* Put in the UTF-8 stream where the source had bytes invalid in its declared encoding.
+ * 0xFF never occurs in UTF-8 and iconv's output is valid UTF-8, so the per-line check
+ * finds it and reports line and column like an invalid UTF-8 byte. */
+#define ENC_MARK         0xFF
+
+enum { LS_START, LS_SKIP, LS_RECORD };           /* what the current physical line is */
+enum { Q_START, Q_UNQ, Q_INQ, Q_MHE };           /* mirror of libcsv's states         */
+enum { RAW_CONTENT, RAW_TERM, RAW_LF_AFTER_CR }; /* kinds of bytes added to a record  */
+
+/* Mirror of libcsv's (non-strict) state transitions, without the field contents:
+ * Q_START = row or field not begun, Q_UNQ = inside an unquoted field, Q_INQ = inside a
+ * quoted field, Q_MHE = just after a quote inside a quoted field. */
+struct qstate {
+    int st;
+    int spaces;               /* blanks seen in Q_MHE                               */
+    long line, col;           /* position of the last byte fed (col in characters)   */
+    long open_line, open_col; /* where the last quoted field was opened              */
+};
+
+struct csvin {
+    int fd;
+    iconv_t cd;               /* (iconv_t)-1: the source is UTF-8                      */
+    char sep;
+    size_t max_record;
+    char encoding[64];
+
+    unsigned char *ibuf;      /* source bytes waiting for iconv (non-UTF-8 only)       */
+    size_t ilen;
+    int ieof, iflushed;
+    unsigned char *ubuf;      /* UTF-8 text: [upos, ulen) not yet looked at            */
+    size_t upos, ulen;
+    size_t lf_at, cr_at;      /* cached next LF / CR in ubuf (SIZE_MAX = unknown)      */
+    int started;              /* BOM already looked for                               */
+
+    long line;                /* physical lines completed                             */
+    int lstate;               /* LS_*: the current physical line                       */
+    int after_cr;             /* last line ended with CR: a following LF belongs to it */
+
+    int in_record;
+    long rec_line;
+    unsigned char *rbuf;      /* raw text of the current record (+2 spare bytes)       */
+    size_t rlen, rcap, line_start;
+    int toolong;
+    struct qstate q;          /* valid while toolong                                  */
+    int bad;                  /* an invalid byte was found in this record              */
+    csvin_error bad_err;
+
+    struct csv_parser csv;
+    int row_done, oom;
+    char *fbuf;               /* field values, NUL-separated                           */
+    size_t flen, fcap;
+    size_t *foff;             /* offsets of the values in fbuf                         */
+    size_t nf, focap;
+    char **fptr;              /* pointers handed out in csv_record (nf + 1)            */
+    size_t fpcap;
+
+    long skipped;
+    long long offset, size;
+    int done;                 /* end of file reached or fatal error                    */
+};
+
+static void set_err(csvin_error *err, const char *key, long line, long column,
+                    const char *text)
+{
+    if (!err)
+        return;
+    err->line = line;
+    err->column = column;
+    snprintf(err->key, sizeof err->key, "%s", key);
+    snprintf(err->text, sizeof err->text, "%s", text);
+}
+
+static int is_utf8_name(const char *e)
+{
+    return !strcasecmp(e, "UTF-8") || !strcasecmp(e, "UTF8");
+}
+
+/* ------------------------------------------------------------------ mirror of libcsv */
+
+static void q_init(struct qstate *q, long line)
+{
+    memset(q, 0, sizeof *q);
+    q->st = Q_START;
+    q->line = line;
+}
+
+/* Bytes of one physical line (no CR/LF in them). */
+static void q_content(struct qstate *q, const unsigned char *s, size_t n, unsigned char sep)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = s[i];
+        if ((c & 0xC0) != 0x80)
+            q->col++;
+        switch (q->st) {
+        case Q_START:
+            if (c == sep || c == ' ' || c == '\t')
+                break;
+            if (c == '"') {
+                q->st = Q_INQ;
+                q->open_line = q->line;
+                q->open_col = q->col;
+            } else {
+                q->st = Q_UNQ;
+            }
+            break;
+        case Q_UNQ:              /* a quote here is literal (non-strict libcsv) */
+            if (c == sep)
+                q->st = Q_START;
+            break;
+        case Q_INQ:
+            if (c == '"') {
+                q->st = Q_MHE;
+                q->spaces = 0;
+            }
+            break;
+        case Q_MHE:
+            if (c == sep)
+                q->st = Q_START;
+            else if (c == ' ' || c == '\t')
+                q->spaces = 1;
+            else if (c == '"') {
+                if (q->spaces)   /* `"a" "`: libcsv keeps the quote, stays here */
+                    q->spaces = 0;
+                else             /* doubled quote */
+                    q->st = Q_INQ;
+            } else {
+                q->st = Q_INQ;   /* `"a"b`: non-strict libcsv goes on, still quoted */
+            }
+            break;
+        }
+    }
+}
+
+/* End of a physical line: 1 when it ends the record. */
+static int q_term(struct qstate *q)
+{
+    q->line++;
+    q->col = 0;
+    if (q->st == Q_INQ)
+        return 0;
+    q->st = Q_START;
+    return 1;
+}
+
+/* Runs the mirror over a record's raw text (lines separated by CR, LF or CRLF). */
+static void q_replay(struct qstate *q, const unsigned char *s, size_t n, unsigned char sep)
+{
+    size_t i = 0;
+    while (i < n) {
+        size_t j = i;
+        while (j < n && s[j] != '\n' && s[j] != '\r')
+            j++;
+        q_content(q, s + i, j - i, sep);
+        if (j == n)
+            break;
+        q_term(q);
+        if (s[j] == '\r' && j + 1 < n && s[j + 1] == '\n')
+            j++;
+        i = j + 1;
+    }
+}
+
+/* ------------------------------------------------------------------ input */
+
+/* read() into dst: bytes read, 0 at end of file, -1 on error (err filled). */
+static ssize_t read_some(csvin *in, unsigned char *dst, size_t room, csvin_error *err)
+{
+    for (;;) {
+        ssize_t r = read(in->fd, dst, room);
+        if (r >= 0) {
+            in->offset += r;
+            return r;
+        }
+        if (errno == EINTR)
+            continue;
+        char t[160];
+        snprintf(t, sizeof t, "read error: %s", strerror(errno));
+        set_err(err, "ioerror", in->line + 1, 0, t);
+        return -1;
+    }
+}
+
+/* One round of conversion of ibuf into ubuf (sources that are not UTF-8).  Bytes
+ * invalid in the source encoding become one ENC_MARK each; an incomplete sequence at
+ * the end of ibuf waits for the next chunk (or becomes one ENC_MARK at end of file). */
+static void convert(csvin *in)
+{
+    char *src = (char *)in->ibuf, *dst = (char *)in->ubuf + in->ulen;
+    size_t left = in->ilen, room = UCAP - in->ulen;
+
+    while (left) {
+        if (iconv(in->cd, &src, &left, &dst, &room) != (size_t)-1)
+            break;
+        int e = errno;
+        if (e == E2BIG)
+            break;
+        if (e == EINVAL && !in->ieof && (src != (char *)in->ibuf || left < CHUNK))
+            break;               /* incomplete sequence: wait for more input */
+        if (room < 1)
+            break;
+        *dst++ = (char)ENC_MARK; /* EILSEQ, or a sequence that can never complete */
+        room--;
+        if (e == EINVAL && in->ieof) {
+            src += left;         /* the truncated tail of the file: one error */
+            left = 0;
+        } else {
+            src++;
+            left--;
+        }
+    }
+    memmove(in->ibuf, src, left);
+    in->ilen = left;
+    in->ulen = (size_t)(dst - (char *)in->ubuf);
+    if (in->ieof && !in->ilen && !in->iflushed) {
+        room = UCAP - in->ulen;  /* stateful encodings: back to the initial state */
+        if (room >= 32) {
+            iconv(in->cd, NULL, NULL, &dst, &room);
+            in->ulen = (size_t)(dst - (char *)in->ubuf);
+            in->iflushed = 1;
+        }
+    }
+}
+
+/* Makes more UTF-8 text available in ubuf.  1: some, 0: end of file, -1: I/O error. */
+static int refill(csvin *in, csvin_error *err)
+{
+    in->upos = in->ulen = 0;
+    in->lf_at = in->cr_at = SIZE_MAX;
+    while (in->upos == in->ulen) {
+        if (in->cd == (iconv_t)-1) {
+            if (in->ieof)
+                return 0;
+            ssize_t r = read_some(in, in->ubuf + in->ulen, CHUNK - in->ulen, err);
+            if (r < 0)
+                return -1;
+            if (r == 0)
+                in->ieof = 1;
+            in->ulen += (size_t)r;
+            if (!in->started) {  /* the BOM is looked for on the first 3 bytes */
+                if (in->ulen < 3 && !in->ieof)
+                    continue;
+                in->started = 1;
+                if (in->ulen >= 3 && !memcmp(in->ubuf, "\xEF\xBB\xBF", 3))
+                    in->upos = 3;
+            }
+        } else {
+            if (in->ieof && !in->ilen && in->iflushed)
+                return 0;
+            if (!in->ieof && in->ilen < CHUNK) {
+                ssize_t r = read_some(in, in->ibuf + in->ilen, CHUNK - in->ilen, err);
+                if (r < 0)
+                    return -1;
+                if (r == 0)
+                    in->ieof = 1;
+                in->ilen += (size_t)r;
+            }
+            convert(in);
+            /* UTF-16LE/BE and UTF-32LE/BE decoders keep the BOM as U+FEFF: drop it.
+             * (Bytes EF BB BF in a Latin-1 file convert to "ï»¿", not to U+FEFF.) */
+            if (!in->started && (in->ulen >= 3 || in->ieof)) {
+                in->started = 1;
+                if (in->ulen >= 3 && !memcmp(in->ubuf, "\xEF\xBB\xBF", 3))
+                    in->upos = 3;
+            }
+        }
+    }
+    return 1;
+}
+
+/* Position of the next CR or LF at or after upos, ulen if none.  Both positions are
+ * cached so that a file using only one kind of line end stays linear. */
+static size_t find_eol(csvin *in)
+{
+    if (in->lf_at == SIZE_MAX || in->lf_at < in->upos) {
+        unsigned char *p = memchr(in->ubuf + in->upos, '\n', in->ulen - in->upos);
+        in->lf_at = p ? (size_t)(p - in->ubuf) : in->ulen;
+    }
+    if (in->cr_at == SIZE_MAX || in->cr_at < in->upos) {
+        size_t lim = in->lf_at;  /* a CR after the next LF does not matter yet */
+        unsigned char *p = memchr(in->ubuf + in->upos, '\r', lim - in->upos);
+        /* not found before lf_at: remember that, by pointing at lf_at (re-searched
+         * once upos passes it) */
+        in->cr_at = p ? (size_t)(p - in->ubuf) : lim;
+    }
+    return in->cr_at < in->lf_at ? in->cr_at : in->lf_at;
+}
+
+/* ------------------------------------------------------------------ the record */
+
+static int grow(void **buf, size_t *cap, size_t need, size_t unit)
+{
+    if (need <= *cap)
+        return 0;
+    size_t n = *cap ? *cap : 64;
+    while (n < need)
+        n *= 2;
+    void *p = realloc(*buf, n * unit);
+    if (!p)
+        return -1;
+    *buf = p;
+    *cap = n;
+    return 0;
+}
+
+/* The record has grown past max_record: stop buffering it, leave libcsv, and follow
+ * it to its end with the mirror state machine. */
+static void enter_toolong(csvin *in)
+{
+    in->toolong = 1;
+    q_init(&in->q, in->rec_line);
+    q_replay(&in->q, in->rbuf, in->rlen, (unsigned char)in->sep);
+    size_t keep = in->rlen < TOOLONG_PREFIX ? in->rlen : TOOLONG_PREFIX;
+    while (keep > 0 && keep < in->rlen && (in->rbuf[keep] & 0xC0) == 0x80)
+        keep--;                  /* do not cut a character in two */
+    in->rlen = keep;
+    csv_fini(&in->csv, NULL, NULL, NULL);  /* resets libcsv to "row not begun" */
+    in->nf = in->flen = 0;
+    in->row_done = 0;
+}
+
+/* Adds bytes to the current record's raw text.  -1 when out of memory. */
+static int raw_add(csvin *in, const unsigned char *s, size_t n, int kind)
+{
+    if (!in->toolong && in->rlen + n > in->max_record) {
+        if (kind == RAW_CONTENT) {  /* keep what fits: the prefix given back */
+            size_t fit = in->max_record - in->rlen;
+            if (grow((void **)&in->rbuf, &in->rcap, in->rlen + fit + 2, 1))
+                return -1;
+            memcpy(in->rbuf + in->rlen, s, fit);
+            in->rlen += fit;
+            s += fit;
+            n -= fit;
+        }
+        enter_toolong(in);
+        if (kind == RAW_TERM)    /* newline inside quotes (libcsv said so) */
+            q_term(&in->q);
+    }
+    if (in->toolong) {
+        if (kind == RAW_CONTENT)
+            q_content(&in->q, s, n, (unsigned char)in->sep);
+        return 0;
+    }
+    if (grow((void **)&in->rbuf, &in->rcap, in->rlen + n + 2, 1))
+        return -1;
+    memcpy(in->rbuf + in->rlen, s, n);
+    in->rlen += n;
+    return 0;
+}
+
+static int is_trim(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\0' || c == '\v';
+}
+
+/* libcsv field callback: trim, strip one '"' on each side, decode &#44 / &#59. */
+static void on_field(void *s, size_t len, void *data)
+{
+    csvin *in = data;
+    const unsigned char *p = s;
+
+    while (len && is_trim(p[0]))
+        p++, len--;
+    while (len && is_trim(p[len - 1]))
+        len--;
+    if (len && p[0] == '"')
+        p++, len--;
+    if (len && p[len - 1] == '"')
+        len--;
+
+    if (grow((void **)&in->fbuf, &in->fcap, in->flen + len + 1, 1) ||
+        grow((void **)&in->foff, &in->focap, in->nf + 1, sizeof *in->foff)) {
+        in->oom = 1;
+        return;
+    }
+    in->foff[in->nf++] = in->flen;
+    unsigned char *d = (unsigned char *)in->fbuf + in->flen;
+    const unsigned char *amp;
+    while (len && (amp = memchr(p, '&', len)) != NULL) {
+        size_t k = (size_t)(amp - p);
+        memcpy(d, p, k);
+        d += k, p += k, len -= k;
+        if (len >= 4 && p[1] == '#' && ((p[2] == '4' && p[3] == '4') ||
+                                        (p[2] == '5' && p[3] == '9'))) {
+            *d++ = p[2] == '4' ? ',' : ';';
+            k = (len >= 5 && p[4] == ';') ? 5 : 4;
+        } else {
+            *d++ = '&';
+            k = 1;
+        }
+        p += k, len -= k;
+    }
+    memcpy(d, p, len);
+    d += len;
+    *d++ = '\0';
+    in->flen = (size_t)(d - (unsigned char *)in->fbuf);
+}
+
+/* libcsv end-of-row callback (only ever at the "\n" we add after a line). */
+static void on_row(int c, void *data)
+{
+    (void)c;
+    ((csvin *)data)->row_done = 1;
+}
+
+/* Offset of the first byte that is not well-formed UTF-8 (RFC 3629), n if none. */
+static size_t utf8_check(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        if (i + 8 <= n) {        /* ASCII fast path, 8 bytes at a time */
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if (!(w & 0x8080808080808080ULL)) {
+                i += 8;
+                continue;
+            }
+        }
+        unsigned char c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t len;
+        unsigned char lo = 0x80, hi = 0xBF;  /* range of the second byte */
+        if (c >= 0xC2 && c <= 0xDF)
+            len = 2;
+        else if (c >= 0xE0 && c <= 0xEF) {
+            len = 3;
+            if (c == 0xE0)
+                lo = 0xA0;       /* overlong */
+            else if (c == 0xED)
+                hi = 0x9F;       /* surrogates */
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            len = 4;
+            if (c == 0xF0)
+                lo = 0x90;       /* overlong */
+            else if (c == 0xF4)
+                hi = 0x8F;       /* above U+10FFFF */
+        } else
+            return i;
+        if (i + len > n || s[i + 1] < lo || s[i + 1] > hi)
+            return i;
+        for (size_t k = 2; k < len; k++)
+            if ((s[i + k] & 0xC0) != 0x80)
+                return i;
+        i += len;
+    }
+    return n;
+}
+
+/* Checks the physical line just completed; remembers the first bad byte of a record. */
+static void check_line(csvin *in)
+{
+    const unsigned char *s = in->rbuf + in->line_start;
+    size_t n = in->rlen - in->line_start, bad;
+    if (in->cd == (iconv_t)-1) {
+        bad = utf8_check(s, n);
+    } else {
+        const unsigned char *m = memchr(s, ENC_MARK, n);
+        bad = m ? (size_t)(m - s) : n;
+    }
+    if (bad == n)
+        return;
+    long col = 1;
+    for (size_t i = 0; i < bad; i++)
+        col += (s[i] & 0xC0) != 0x80;
+    char t[256];
+    in->bad = 1;
+    if (in->cd == (iconv_t)-1) {
+        snprintf(t, sizeof t, "invalid UTF-8 (byte 0x%02X) at line %ld, column %ld",
+                 s[bad], in->line, col);
+        set_err(&in->bad_err, "invalidutf8", in->line, col, t);
+    } else {
+        snprintf(t, sizeof t, "bytes not valid in encoding %s at line %ld, column %ld",
+                 in->encoding, in->line, col);
+        set_err(&in->bad_err, "encodingerror", in->line, col, t);
+    }
+}
+
+/* The raw text of a record with an encoding error: each ENC_MARK becomes U+FFFD so
+ * that what goes to the tryback is UTF-8. */
+static int unmark_raw(csvin *in)
+{
+    size_t marks = 0;
+    for (size_t i = 0; i < in->rlen; i++)
+        marks += in->rbuf[i] == ENC_MARK;
+    if (!marks)
+        return 0;
+    if (grow((void **)&in->rbuf, &in->rcap, in->rlen + 2 * marks + 2, 1))
+        return -1;
+    size_t j = in->rlen + 2 * marks;
+    for (size_t i = in->rlen; i-- > 0;) {
+        if (in->rbuf[i] == ENC_MARK) {
+            in->rbuf[--j] = 0xBD;
+            in->rbuf[--j] = 0xBF;
+            in->rbuf[--j] = 0xEF;
+        } else {
+            in->rbuf[--j] = in->rbuf[i];
+        }
+    }
+    in->rlen += 2 * marks;
+    return 0;
+}
+
+static int fail_oom(csvin *in, csvin_error *err)
+{
+    set_err(err, "ioerror", in->line, 0, "out of memory");
+    in->done = 1;
+    return -1;
+}
+
+static void rec_fill(csvin *in, csv_record *rec)
+{
+    in->rbuf[in->rlen] = '\0';
+    rec->raw = (const char *)in->rbuf;
+    rec->line = in->rec_line;
+    rec->last_line = in->line;
+    rec->nfields = 0;
+    rec->fields = NULL;
+}
+
+/* The record ended (libcsv's row callback, or the mirror for a too long one). */
+static int finish_record(csvin *in, csv_record *rec, csvin_error *err)
+{
+    in->in_record = 0;
+    if (in->toolong) {
+        rec_fill(in, rec);
+        char t[256];
+        snprintf(t, sizeof t, "record longer than %zu bytes (lines %ld-%ld) skipped; "
+                 "its raw text is cut to its first %zu bytes",
+                 in->max_record, in->rec_line, in->line, in->rlen);
+        set_err(err, "recordtoolong", in->rec_line, 0, t);
+        return -1;
+    }
+    if (in->bad) {
+        if (unmark_raw(in))
+            return fail_oom(in, err);
+        rec_fill(in, rec);
+        if (err)
+            *err = in->bad_err;
+        return -1;
+    }
+    if (in->nf == 0)             /* a line of blanks: one empty value */
+        on_field((void *)"", 0, in);
+    if (in->oom || grow((void **)&in->fptr, &in->fpcap, in->nf + 1, sizeof *in->fptr))
+        return fail_oom(in, err);
+    for (size_t i = 0; i < in->nf; i++)
+        in->fptr[i] = in->fbuf + in->foff[i];
+    in->fptr[in->nf] = NULL;
+    rec_fill(in, rec);
+    rec->nfields = in->nf;
+    rec->fields = in->fptr;
+    return 1;
+}
+
+/* A physical line has ended (t: its CR or LF, 0 at end of file without one).
+ * 0: go on reading, 1 or -1: csvin_next returns that. */
+static int end_of_line(csvin *in, unsigned char t, csv_record *rec, csvin_error *err)
+{
+    in->line++;
+    int ls = in->lstate;
+    in->lstate = LS_START;
+    if (ls == LS_SKIP) {
+        in->skipped++;
+        return 0;
+    }
+    if (in->toolong)
+        return q_term(&in->q) ? finish_record(in, rec, err) : 0;
+
+    if (!in->bad)
+        check_line(in);
+    /* feed the line and a "\n" in one call (rbuf always has 2 spare bytes) */
+    size_t n = in->rlen - in->line_start;
+    in->rbuf[in->rlen] = '\n';
+    if (csv_parse(&in->csv, in->rbuf + in->line_start, n + 1, on_field, on_row, in) != n + 1
+        || in->oom)
+        return fail_oom(in, err);
+    if (in->row_done)
+        return finish_record(in, rec, err);
+    if (t && raw_add(in, &t, 1, RAW_TERM))  /* newline inside quotes: keep it */
+        return fail_oom(in, err);
+    return 0;
+}
+
+static int at_eof(csvin *in, csv_record *rec, csvin_error *err)
+{
+    if (in->lstate != LS_START) {  /* last line without a line end */
+        int r = end_of_line(in, 0, rec, err);
+        if (r)
+            return r;
+    }
+    in->done = 1;
+    if (!in->in_record)
+        return 0;
+    /* end of file inside a quoted field: find where that quote was opened */
+    if (!in->toolong) {
+        q_init(&in->q, in->rec_line);
+        q_replay(&in->q, in->rbuf, in->rlen, (unsigned char)in->sep);
+    }
+    in->in_record = 0;
+    rec_fill(in, rec);
+    char t[256];
+    snprintf(t, sizeof t, "end of file inside a quoted field opened at line %ld, column %ld",
+             in->q.open_line, in->q.open_col);
+    set_err(err, "unterminatedquote", in->q.open_line, in->q.open_col, t);
+    return -1;
+}
+
+/* ------------------------------------------------------------------ public */
+
+csvin *csvin_open(const char *path, const csvin_options *opt, csvin_error *err)
+{
+    csvin_error dummy;
+    if (!err)
+        err = &dummy;
+    memset(err, 0, sizeof *err);
+
+    const char *enc = opt && opt->encoding && *opt->encoding ? opt->encoding : "UTF-8";
+    char sep = opt && opt->separator ? opt->separator : ';';
+    if (sep == '"' || sep == '\r' || sep == '\n') {
+        set_err(err, "invalidseparator", 0, 0, "the separator cannot be a quote or a line end");
+        return NULL;
+    }
+    iconv_t cd = (iconv_t)-1;
+    if (!is_utf8_name(enc)) {
+        cd = iconv_open("UTF-8", enc);
+        if (cd == (iconv_t)-1) {
+            char t[200];
+            snprintf(t, sizeof t, "unknown encoding \"%.100s\"", enc);
+            set_err(err, "unknownencoding", 0, 0, t);
+            return NULL;
+        }
+    }
+
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    int e = 0;
+    if (fd < 0 || fstat(fd, &st) < 0)
+        e = errno;
+    else if (S_ISDIR(st.st_mode))
+        e = EISDIR;
+    if (e) {
+        char t[256];
+        snprintf(t, sizeof t, "%.180s: %s", path, strerror(e));
+        set_err(err, "ioerror", 0, 0, t);
+        if (fd >= 0)
+            close(fd);
+        if (cd != (iconv_t)-1)
+            iconv_close(cd);
+        return NULL;
+    }
+#ifdef POSIX_FADV_SEQUENTIAL
+    posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+
+    csvin *in = calloc(1, sizeof *in);
+    if (in) {
+        in->ubuf = malloc(cd == (iconv_t)-1 ? CHUNK : UCAP);
+        in->ibuf = cd == (iconv_t)-1 ? NULL : malloc(CHUNK);
+    }
+    if (!in || !in->ubuf || (cd != (iconv_t)-1 && !in->ibuf)) {
+        if (in) {
+            free(in->ubuf);
+            free(in->ibuf);
+            free(in);
+        }
+        close(fd);
+        if (cd != (iconv_t)-1)
+            iconv_close(cd);
+        set_err(err, "ioerror", 0, 0, "out of memory");
+        return NULL;
+    }
+    in->fd = fd;
+    in->cd = cd;
+    in->sep = sep;
+    in->max_record = opt && opt->max_record ? opt->max_record : DEFAULT_MAX;
+    snprintf(in->encoding, sizeof in->encoding, "%s", enc);
+    in->size = S_ISREG(st.st_mode) ? (long long)st.st_size : 0;
+    in->lf_at = in->cr_at = SIZE_MAX;
+    csv_init(&in->csv, CSV_APPEND_NULL | CSV_REPALL_NL);
+    csv_set_delim(&in->csv, (unsigned char)sep);
+    csv_set_quote(&in->csv, '"');
+    csv_set_blk_size(&in->csv, 4096);
+    return in;
+}
+
+int csvin_next(csvin *in, csv_record *rec, csvin_error *err)
+{
+    csv_record dummy_rec;
+    csvin_error dummy_err;
+    if (!rec)
+        rec = &dummy_rec;
+    if (!err)
+        err = &dummy_err;
+    memset(rec, 0, sizeof *rec);
+    rec->raw = "";
+    memset(err, 0, sizeof *err);
+    if (!in || in->done)
+        return 0;
+
+    /* we always come back here between records */
+    in->rlen = in->nf = in->flen = 0;
+    in->bad = in->toolong = in->row_done = 0;
+
+    for (;;) {
+        if (in->upos == in->ulen) {
+            int r = refill(in, err);
+            if (r < 0) {
+                in->done = 1;
+                return -1;
+            }
+            if (r == 0)
+                return at_eof(in, rec, err);
+        }
+        unsigned char c = in->ubuf[in->upos];
+        if (in->after_cr) {      /* the LF of a CRLF, maybe in the next chunk */
+            in->after_cr = 0;
+            if (c == '\n') {
+                in->upos++;
+                if (in->in_record && raw_add(in, &c, 1, RAW_LF_AFTER_CR))
+                    return fail_oom(in, err);
+                continue;
+            }
+        }
+        if (in->lstate == LS_START) {
+            if (in->in_record) {  /* continuation line of a quoted newline */
+                in->lstate = LS_RECORD;
+                in->line_start = in->rlen;
+            } else if (c == '\n' || c == '\r' || c == '(' || c == '[' || c == '-' ||
+                       c == '#' || c == '/' || c == ' ') {
+                in->lstate = LS_SKIP;  /* tool_sync's empty and comment lines */
+            } else {
+                in->lstate = LS_RECORD;
+                in->in_record = 1;
+                in->rec_line = in->line + 1;
+                in->line_start = 0;
+            }
+        }
+        size_t e = find_eol(in);
+        if (e > in->upos && in->lstate == LS_RECORD &&
+            raw_add(in, in->ubuf + in->upos, e - in->upos, RAW_CONTENT))
+            return fail_oom(in, err);
+        in->upos = e;
+        if (e == in->ulen)
+            continue;            /* the line goes on in the next chunk */
+        unsigned char t = in->ubuf[in->upos++];
+        in->after_cr = t == '\r';
+        int r = end_of_line(in, t, rec, err);
+        if (r)
+            return r;
+    }
+}
+
+long csvin_skipped(const csvin *in)
+{
+    return in ? in->skipped : 0;
+}
+
+long long csvin_offset(const csvin *in)
+{
+    return in ? in->offset : 0;
+}
+
+long long csvin_size(const csvin *in)
+{
+    return in ? in->size : 0;
+}
+
+void csvin_close(csvin *in)
+{
+    if (!in)
+        return;
+    csv_free(&in->csv);
+    if (in->cd != (iconv_t)-1)
+        iconv_close(in->cd);
+    close(in->fd);
+    free(in->ibuf);
+    free(in->ubuf);
+    free(in->rbuf);
+    free(in->fbuf);
+    free(in->foff);
+    free(in->fptr);
+    free(in);
+}

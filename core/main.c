@@ -1,0 +1,275 @@
+/* The toolsync command: options, configuration, modules, then the sub-command.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "config.h"
+#include "engine.h"
+#include "filestore.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+"Usage: toolsync [OPTIONS] COMMAND [ARGS]\n"
+"Feeds a Moodle site's database from CSV command files (users, courses, enrolments...).\n"
+"\n"
+"Commands:\n"
+"  run HANDLER [FILE...]  process FILE(s) in place, or the handler's configured file\n"
+"                         (default name, folder path, comma list or wildcard) in syncdir\n"
+"  modules                list the loaded modules and their handlers (-v: columns, options)\n"
+"  check                  check the configuration and the database; show the Moodle version\n"
+"  capture                move files from the drop directory into syncdir now\n"
+"  cleanup                delete area files older than fileareacleanupdelay days\n"
+"\n"
+"Options:\n"
+"  -c, --config FILE      configuration file (default: $TOOLSYNC_CONF, else\n"
+"                         %s/toolsync/toolsync.conf)\n"
+"  -s, --set KEY=VALUE    override a setting: KEY or SECTION.KEY (repeatable), e.g.\n"
+"                         --set users.primaryidentity=username --set filearchive=true\n"
+"  -n, --dry-run          run every write inside a transaction that is rolled back:\n"
+"                         the report predicts the real run; only the report and a\n"
+"                         _tryback_sim_ file are written\n"
+"  -v, --verbose          print each report line (twice: debug messages)\n"
+"  -q, --quiet            print errors only (for cron)\n"
+"      --progress         show progress even when not on a terminal\n"
+"      --no-progress      never show progress\n"
+"      --no-capture       do not capture the drop directory before running\n"
+"      --stats            print rows/s and peak memory on standard error at the end\n"
+"  -h, --help             this help;  -V, --version  the version\n"
+"\n"
+"Exit status: 0 every line applied, 1 some lines failed (see the tryback file),\n"
+"2 file rejected (missing, bad header, unreadable, busy), 3 configuration or database\n"
+"failure.  Reports are kept in <syncdir>/reports/ (text and .jsonl).  See toolsync(1).\n",
+            SYSCONFDIR);
+}
+
+enum { OPT_NO_CAPTURE = 256, OPT_STATS, OPT_PROGRESS, OPT_NO_PROGRESS };
+
+static void warn_capture(void *ctx, const char *msg)
+{
+    (void)ctx;
+    ts_logf(TS_LOG_WARN, "%s", msg);
+}
+
+static void removed_file(void *ctx, const char *path)
+{
+    (void)ctx;
+    ts_logf(TS_LOG_INFO, "removing %s", path);
+}
+
+static int capture(engine *e)
+{
+    const char *drop = config_global_str(e->cfg, "dropdir");
+    if (!*drop)
+        return 0;
+    int n = fs_capture(drop, config_global_str(e->cfg, "syncdir"), warn_capture, NULL);
+    if (n < 0)
+        ts_logf(TS_LOG_ERROR, "capture of %s failed", drop);
+    else if (n > 0)
+        ts_logf(TS_LOG_INFO, "captured %d file(s) from %s", n, drop);
+    return n < 0 ? -1 : 0;
+}
+
+static int cmd_modules(engine *e, int verbose)
+{
+    for (size_t i = 0; i < e->nmodules; i++) {
+        const ts_module_desc *d = e->modules[i].desc;
+        printf("%s %s (ABI %u.%u) - %s\n  from %s\n", d->name, d->version ? d->version : "?",
+               d->abi_major, d->abi_minor, d->summary ? d->summary : "", e->modules[i].path);
+        for (size_t k = 0; k < e->nhandlers; k++) {
+            const ts_handler *h = e->handlers[k].h;
+            if (e->handlers[k].mod != &e->modules[i])
+                continue;
+            printf("  handler %-16s %s (default file %s)\n", h->name, h->summary ? h->summary : "",
+                   h->default_file ? h->default_file : "-");
+            if (!verbose)
+                continue;
+            for (const ts_column *c = h->columns; c->name; c++)
+                printf("    column %s%s%s  %s\n", c->name,
+                       c->kind == TS_COL_INDEXED ? "<N>" : c->kind == TS_COL_PREFIX ? "*" : "",
+                       c->kind == TS_COL_REQUIRED ? " (required)" : "", c->help ? c->help : "");
+        }
+        if (verbose && d->options)
+            for (const ts_option *o = d->options; o->name; o++)
+                printf("    option %s.%s = %s  %s\n", d->name, o->name,
+                       config_module_str(e->cfg, d->name, o->name), o->help ? o->help : "");
+    }
+    return TS_EXIT_OK;
+}
+
+static int cmd_check(engine *e)
+{
+    const char *root = config_global_str(e->cfg, "syncdir");
+    printf("configuration: %s: ok\n", e->conf_path);
+    printf("modules: %zu loaded, %zu handlers\n", e->nmodules, e->nhandlers);
+    if (access(root, W_OK) != 0)
+        printf("syncdir: %s: not writable yet (created at the first run)\n", root);
+    else
+        printf("syncdir: %s: ok\n", root);
+    if (engine_open_site(e) != 0) {
+        printf("database: FAILED (see above)\n");
+        return TS_EXIT_FATAL;
+    }
+    printf("database: %s: ok\n", config_global_str(e->cfg, "database") ? "connected" : "");
+    printf("moodle: %s (version %lld), admin user id %lld, logstore %s\n",
+           moodle_release(e->site), (long long)moodle_version(e->site),
+           (long long)moodle_admin_id(e->site),
+           moodle_logs_to_standard(e->site) ? "standard (events logged)" : "off");
+    return TS_EXIT_OK;
+}
+
+static int cmd_cleanup(engine *e)
+{
+    long days = strtol(config_global_str(e->cfg, "fileareacleanupdelay"), NULL, 10);
+    if (days <= 0) {
+        ts_logf(TS_LOG_INFO, "fileareacleanupdelay is 0: nothing removed");
+        return TS_EXIT_OK;
+    }
+    /* Command files waiting under their default names are not the cleanup's to take. */
+    const char *protect[TS_MAX_HANDLERS + 1];
+    size_t n = 0;
+    for (size_t i = 0; i < e->nhandlers; i++)
+        if (e->handlers[i].h->default_file)
+            protect[n++] = e->handlers[i].h->default_file;
+    protect[n] = NULL;
+    int rc = fs_area_cleanup(config_global_str(e->cfg, "syncdir"), (int)days, protect,
+                             removed_file, NULL);
+    return rc < 0 ? TS_EXIT_FATAL : TS_EXIT_OK;
+}
+
+static int cmd_run(engine *e, int argc, char **argv)
+{
+    if (argc < 1) {
+        fprintf(stderr, "toolsync: run: which handler? (toolsync modules lists them)\n");
+        return TS_EXIT_FATAL;
+    }
+    handler_entry *he = loader_find_handler(e, argv[0]);
+    if (!he) {
+        fprintf(stderr, "toolsync: no handler named '%s'; loaded handlers:", argv[0]);
+        for (size_t i = 0; i < e->nhandlers; i++)
+            fprintf(stderr, " %s", e->handlers[i].h->name);
+        fprintf(stderr, "\n");
+        return TS_EXIT_FATAL;
+    }
+    if (!e->flags.no_capture && capture(e) != 0)
+        return TS_EXIT_FATAL;
+    if (argc == 1)
+        return run_handler(e, he, NULL);
+    int worst = TS_EXIT_OK;
+    for (int i = 1; i < argc; i++) {
+        int rc = run_handler(e, he, argv[i]);
+        if (rc > worst)
+            worst = rc;
+        if (rc == TS_EXIT_FATAL)
+            break;
+    }
+    return worst;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "config", required_argument, NULL, 'c' },
+        { "set", required_argument, NULL, 's' },
+        { "dry-run", no_argument, NULL, 'n' },
+        { "verbose", no_argument, NULL, 'v' },
+        { "quiet", no_argument, NULL, 'q' },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { "no-capture", no_argument, NULL, OPT_NO_CAPTURE },
+        { "stats", no_argument, NULL, OPT_STATS },
+        { "progress", no_argument, NULL, OPT_PROGRESS },
+        { "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+        { NULL, 0, NULL, 0 }
+    };
+    static engine eng;
+    engine *e = &eng;
+    conf_override ov[128];
+    size_t nov = 0;
+    const char *conf = getenv("TOOLSYNC_CONF");
+    char defconf[1024];
+    snprintf(defconf, sizeof defconf, "%s/toolsync/toolsync.conf", SYSCONFDIR);
+    e->flags.progress = -1;
+
+    int c;
+    /* '+': options stop at the command, so that "run users -x" is not reordered. */
+    while ((c = getopt_long(argc, argv, "+c:s:nvqhV", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'c': conf = optarg; break;
+        case 's': {
+            char *eq = strchr(optarg, '=');
+            if (!eq || nov >= 128) {
+                fprintf(stderr, "toolsync: --set takes KEY=VALUE\n");
+                return TS_EXIT_FATAL;
+            }
+            *eq = 0;
+            ov[nov].key = optarg;
+            ov[nov].value = eq + 1;
+            nov++;
+            break;
+        }
+        case 'n': e->flags.dry_run = 1; break;
+        case 'v': e->flags.verbose++; break;
+        case 'q': e->flags.quiet = 1; break;
+        case 'h': usage(stdout); return TS_EXIT_OK;
+        case 'V': printf("toolsync %s (SDK ABI %d.%d)\n", PACKAGE_VERSION, TOOLSYNC_ABI_MAJOR,
+                         TOOLSYNC_ABI_MINOR); return TS_EXIT_OK;
+        case OPT_NO_CAPTURE: e->flags.no_capture = 1; break;
+        case OPT_STATS: e->flags.stats = 1; break;
+        case OPT_PROGRESS: e->flags.progress = 1; break;
+        case OPT_NO_PROGRESS: e->flags.progress = 0; break;
+        default: usage(stderr); return TS_EXIT_FATAL;
+        }
+    }
+    if (optind >= argc) {
+        usage(stderr);
+        return TS_EXIT_FATAL;
+    }
+    const char *cmd = argv[optind];
+    if (strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return TS_EXIT_OK;
+    }
+    ts_log_setup(e->flags.quiet, e->flags.verbose);
+    if (!conf)
+        conf = defconf;
+    snprintf(e->conf_path, sizeof e->conf_path, "%s", conf);
+
+    cfg_t *global = config_parse_global(conf, ov, nov);
+    if (!global)
+        return TS_EXIT_FATAL;
+    if (loader_load_all(e, global) != 0) {
+        cfg_free(global);
+        return TS_EXIT_FATAL;
+    }
+    cfg_free(global);
+    e->cfg = config_parse_full(conf, ov, nov, e->modules, e->nmodules);
+    if (!e->cfg)
+        return TS_EXIT_FATAL;
+
+    int rc;
+    if (strcmp(cmd, "run") == 0)
+        rc = cmd_run(e, argc - optind - 1, argv + optind + 1);
+    else if (strcmp(cmd, "modules") == 0)
+        rc = cmd_modules(e, e->flags.verbose || (optind + 1 < argc && strcmp(argv[optind + 1], "-v") == 0));
+    else if (strcmp(cmd, "check") == 0)
+        rc = cmd_check(e);
+    else if (strcmp(cmd, "capture") == 0)
+        rc = capture(e) == 0 ? TS_EXIT_OK : TS_EXIT_FATAL;
+    else if (strcmp(cmd, "cleanup") == 0)
+        rc = cmd_cleanup(e);
+    else {
+        fprintf(stderr, "toolsync: unknown command '%s' (try toolsync --help)\n", cmd);
+        rc = TS_EXIT_FATAL;
+    }
+    if (e->site)
+        moodle_close(e->site);
+    if (e->db)
+        db_close(e->db);
+    loader_unload_all(e);
+    cfg_free(e->cfg);
+    return rc;
+}

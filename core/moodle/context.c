@@ -1,0 +1,132 @@
+/* Context rows: creation with path and depth, lookup by level and instance.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Moodle (context::insert_context_record) inserts with path NULL and depth 0, then sets
+ * path = parent path + "/" + id and depth = number of "/" in it.  When the database
+ * hands out the id beforehand we write the final row in one INSERT: same row, one
+ * statement less.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "moodle/moodle_internal.h"
+
+#define CTX_PATH_MAX 256   /* path is varchar(255) */
+
+static moodle_ctx_slot *slot_of(moodle_site *s, int level, int64_t instanceid)
+{
+    uint64_t h = (uint64_t)instanceid * 0x9E3779B97F4A7C15ULL + (uint64_t)level * 0x85EBCA6BULL;
+    return &s->ctx[(h >> 32) % MOODLE_CTX_SLOTS];
+}
+
+void moodle_ctx_cache_put(moodle_site *s, int level, int64_t instanceid, int64_t id,
+                          const char *path)
+{
+    moodle_ctx_slot *sl = slot_of(s, level, instanceid);
+    if (!path || strlen(path) >= sizeof sl->path)
+        return;
+    sl->level = level;
+    sl->instanceid = instanceid;
+    sl->id = id;
+    strcpy(sl->path, path);
+}
+
+static int depth_of(const char *path)
+{
+    int n = 0;
+    for (; *path; path++)
+        n += *path == '/';
+    return n;
+}
+
+int64_t moodle_context_create(moodle_site *s, int64_t now, int level, int64_t instanceid,
+                              const char *parent_path, char *path_out)
+{
+    (void)now;   /* context rows carry no time */
+    s->err[0] = '\0';
+    char path[CTX_PATH_MAX];
+    if (path_out)
+        path_out[0] = '\0';
+    /* 20 digits of id and the slash must still fit. */
+    if (parent_path && strlen(parent_path) + 22 > sizeof path)
+        return moodle_fail(s, "context path too long under %s", parent_path);
+
+    int64_t id = parent_path ? db_reserve_id(s->d, "context") : 0;
+    if (id < 0)
+        return moodle_fail_db(s, "cannot reserve a context id");
+
+    if (id > 0) {
+        db_stmt *st = moodle_stmt(s, &s->st_ctx_insert_id,
+            "INSERT INTO {context} (id, contextlevel, instanceid, path, depth, locked) "
+            "VALUES (?, ?, ?, ?, ?, 0)");
+        if (!st)
+            return -1;
+        snprintf(path, sizeof path, "%s/%lld", parent_path, (long long)id);
+        if (db_exec(st, "iiisi", id, (int64_t)level, instanceid, path,
+                    (int64_t)depth_of(path)) != 0)
+            return moodle_fail_db(s, "cannot insert a context");
+    } else {
+        db_stmt *st = moodle_stmt(s, &s->st_ctx_insert,
+            "INSERT INTO {context} (contextlevel, instanceid, path, depth, locked) "
+            "VALUES (?, ?, NULL, 0, 0)");
+        if (!st)
+            return -1;
+        if (db_exec(st, "ii", (int64_t)level, instanceid) != 0)
+            return moodle_fail_db(s, "cannot insert a context");
+        id = db_last_id(st);
+        if (id <= 0)
+            return moodle_fail_db(s, "cannot read the new context id");
+        if (!parent_path)
+            return id;   /* left for Moodle's build_all_paths(), as Moodle itself does */
+        snprintf(path, sizeof path, "%s/%lld", parent_path, (long long)id);
+        db_stmt *up = moodle_stmt(s, &s->st_ctx_set_path,
+            "UPDATE {context} SET path = ?, depth = ? WHERE id = ?");
+        if (!up)
+            return -1;
+        if (db_exec(up, "sii", path, (int64_t)depth_of(path), id) != 0)
+            return moodle_fail_db(s, "cannot set the context path");
+    }
+    moodle_ctx_cache_put(s, level, instanceid, id, path);
+    if (path_out)
+        strcpy(path_out, path);
+    return id;
+}
+
+int moodle_context_path(moodle_site *s, int level, int64_t instanceid, int64_t *id_out,
+                        char *path_out)
+{
+    s->err[0] = '\0';
+    moodle_ctx_slot *sl = slot_of(s, level, instanceid);
+    if (sl->level == level && sl->instanceid == instanceid && sl->level != 0) {
+        if (id_out)
+            *id_out = sl->id;
+        if (path_out)
+            strcpy(path_out, sl->path);
+        return 0;
+    }
+
+    db_stmt *st = moodle_stmt(s, &s->st_ctx_find,
+        "SELECT id, path FROM {context} WHERE contextlevel = ? AND instanceid = ?");
+    if (!st)
+        return -1;
+    if (db_exec(st, "ii", (int64_t)level, instanceid) != 0)
+        return moodle_fail_db(s, "cannot look a context up");
+    int r = db_next(st);
+    if (r < 0)
+        return moodle_fail_db(s, "cannot look a context up");
+    if (r == 0)
+        return 1;
+    int64_t id = db_col_int(st, 0);
+    const char *p = db_col_text(st, 1);
+    char path[CTX_PATH_MAX] = "";
+    if (p)
+        snprintf(path, sizeof path, "%s", p);
+    moodle_drain(st);
+    /* A row whose path Moodle has not built yet is returned but not remembered. */
+    if (p && *p)
+        moodle_ctx_cache_put(s, level, instanceid, id, path);
+    if (id_out)
+        *id_out = id;
+    if (path_out)
+        strcpy(path_out, path);
+    return 0;
+}

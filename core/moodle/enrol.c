@@ -1,0 +1,545 @@
+/* Enrol and unenrol users as enrol_plugin::enrol_user()/unenrol_user() do (Moodle 4.2).
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Rows, flags and events: spec/moodle-writes.md §1.7 and §1.12.  The small helpers
+ * shared with roles.c, groups.c and cohorts.c (contexts, instances, events, inserts)
+ * live here too.  Every event `other` is written with the JSON types PHP gives it:
+ * values read back from the database are strings ("12"), values PHP computed are
+ * numbers (12) — the log store keeps the difference.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "moodle/enrol_internal.h"
+
+/* ---- shared helpers ---------------------------------------------------------------- */
+
+int64_t enrol_reserve_id(moodle_site *s, const char *table)
+{
+    int64_t id = db_reserve_id(moodle_db(s), table);
+    if (id < 0)
+        return moodle_fail_db(s, "cannot reserve an id");
+    return id;
+}
+
+int64_t enrol_insert(moodle_site *s, const char *sql_id, const char *sql_noid,
+                     const char *types, ...)
+{
+    va_list ap, cp;
+    va_start(ap, types);
+    va_copy(cp, ap);
+    int64_t id = va_arg(cp, int64_t);
+    va_end(cp);
+
+    db_stmt *st = enrol_stmt(s, id > 0 ? sql_id : sql_noid);
+    if (!st) {
+        va_end(ap);
+        return -1;
+    }
+    int rc;
+    if (id > 0) {
+        rc = db_execv(st, types, ap);
+    } else {
+        (void)va_arg(ap, int64_t);          /* the id the database will choose */
+        rc = db_execv(st, types + 1, ap);
+    }
+    va_end(ap);
+    if (rc != 0)
+        return moodle_fail_db(s, "cannot insert a row");
+    if (id <= 0) {
+        id = db_last_id(st);
+        if (id <= 0)
+            return moodle_fail_db(s, "cannot read the new row's id");
+    }
+    return id;
+}
+
+int enrol_exec(moodle_site *s, const char *sql, const char *doing, const char *types, ...)
+{
+    db_stmt *st = enrol_stmt(s, sql);
+    if (!st)
+        return -1;
+    va_list ap;
+    va_start(ap, types);
+    int rc = db_execv(st, types, ap);
+    va_end(ap);
+    if (rc != 0)
+        return moodle_fail_db(s, doing);
+    return 0;
+}
+
+static const char SQL_CTX_BY_ID[] =
+    "SELECT contextlevel, instanceid, path FROM {context} WHERE id = ?";
+
+/* One context row; 0 found, 1 not found, -1 error. */
+static int ctx_row(moodle_site *s, int64_t id, int *level, int64_t *instanceid,
+                   char *path, size_t pathlen)
+{
+    db_stmt *st = enrol_stmt(s, SQL_CTX_BY_ID);
+    if (!st)
+        return -1;
+    if (db_exec(st, "i", id) != 0)
+        return moodle_fail_db(s, "cannot read a context");
+    int r = db_next(st);
+    if (r < 0)
+        return moodle_fail_db(s, "cannot read a context");
+    if (r == 0)
+        return 1;
+    *level = (int)db_col_int(st, 0);
+    *instanceid = db_col_int(st, 1);
+    if (path) {
+        const char *p = db_col_text(st, 2);
+        snprintf(path, pathlen, "%s", p ? p : "");
+    }
+    moodle_drain(st);
+    return 0;
+}
+
+int enrol_context(moodle_site *s, int64_t contextid, enrol_ctx *out)
+{
+    memset(out, 0, sizeof *out);
+    int r = ctx_row(s, contextid, &out->level, &out->instanceid, out->path,
+                    sizeof out->path);
+    if (r != 0)
+        return r;
+    out->id = contextid;
+    if (out->level == 50) {
+        out->courseid = out->instanceid;
+    } else if (out->level > 50) {
+        /* Module and block contexts: the event's course is the nearest course context
+         * above (context::get_course_context()); a block on a dashboard has none. */
+        int64_t ids[32];
+        int n = 0;
+        for (const char *p = out->path; *p && n < 32; ) {
+            if (*p == '/')
+                p++;
+            char *end;
+            long long v = strtoll(p, &end, 10);
+            if (end == p)
+                break;
+            ids[n++] = v;
+            p = end;
+        }
+        for (int i = n - 2; i >= 0; i--) {
+            int lv;
+            int64_t inst;
+            r = ctx_row(s, ids[i], &lv, &inst, NULL, 0);
+            if (r < 0)
+                return -1;
+            if (r > 0 || lv < 50)
+                break;
+            if (lv == 50) {
+                out->courseid = inst;
+                break;
+            }
+        }
+    }
+    return 0;
+}
+
+int enrol_course_context(moodle_site *s, int64_t courseid, enrol_ctx *out)
+{
+    memset(out, 0, sizeof *out);
+    int r = moodle_context_path(s, 50, courseid, &out->id, out->path);
+    if (r != 0)
+        return r;
+    out->level = 50;
+    out->instanceid = courseid;
+    out->courseid = courseid;
+    return 0;
+}
+
+static const char SQL_INSTANCE[] =
+    "SELECT enrol, courseid, status, roleid, customint1, customint2 FROM {enrol} "
+    "WHERE id = ?";
+
+int enrol_instance_get(moodle_site *s, int64_t enrolid, enrol_instance *out)
+{
+    memset(out, 0, sizeof *out);
+    db_stmt *st = enrol_stmt(s, SQL_INSTANCE);
+    if (!st)
+        return -1;
+    if (db_exec(st, "i", enrolid) != 0)
+        return moodle_fail_db(s, "cannot read an enrol instance");
+    int r = db_next(st);
+    if (r < 0)
+        return moodle_fail_db(s, "cannot read an enrol instance");
+    if (r == 0)
+        return 1;
+    out->id = enrolid;
+    const char *name = db_col_text(st, 0);
+    snprintf(out->enrol, sizeof out->enrol, "%s", name ? name : "");
+    out->courseid = db_col_int(st, 1);
+    out->status = (int)db_col_int(st, 2);
+    out->roleid = db_col_null(st, 3) ? 0 : db_col_int(st, 3);
+    out->customint1 = db_col_null(st, 4) ? 0 : db_col_int(st, 4);
+    out->customint2 = db_col_null(st, 5) ? 0 : db_col_int(st, 5);
+    moodle_drain(st);
+
+    r = enrol_course_context(s, out->courseid, &out->ctx);
+    if (r > 0)
+        return moodle_fail(s, "course %lld of enrol instance %lld has no context",
+                           (long long)out->courseid, (long long)enrolid);
+    return r;
+}
+
+char *enrol_json_str(char *out, size_t outlen, const char *str)
+{
+    size_t o = 0;
+    if (outlen < 3) {
+        if (outlen)
+            out[0] = '\0';
+        return out;
+    }
+    out[o++] = '"';
+    for (const unsigned char *p = (const unsigned char *)(str ? str : ""); *p; p++) {
+        char esc[8];
+        size_t n;
+        if (*p == '"' || *p == '\\') {
+            esc[0] = '\\';
+            esc[1] = (char)*p;
+            n = 2;
+        } else if (*p < 0x20) {
+            n = (size_t)snprintf(esc, sizeof esc, "\\u%04x", *p);
+        } else {
+            esc[0] = (char)*p;
+            n = 1;
+        }
+        if (o + n + 2 > outlen)
+            break;
+        memcpy(out + o, esc, n);
+        o += n;
+    }
+    out[o++] = '"';
+    out[o] = '\0';
+    return out;
+}
+
+int enrol_mark_user_dirty(moodle_site *s, int64_t now, int64_t userid)
+{
+    char name[24];
+    snprintf(name, sizeof name, "%lld", (long long)userid);
+    return moodle_cache_flag(s, now, "accesslib/dirtyusers", name) < 0 ? -1 : 0;
+}
+
+void enrol_role_changed(moodle_site *s, int64_t roleid, const enrol_ctx *ctx)
+{
+    if (ctx->level > 50)
+        return;   /* module/block level: no course contacts change */
+    /* $CFG->coursecontact is set at install (editingteacher); absent = that default. */
+    const char *list = moodle_config(s, "coursecontact");
+    if (!list)
+        list = "3";
+    char id[24];
+    int n = snprintf(id, sizeof id, "%lld", (long long)roleid);
+    for (const char *p = list; *p; ) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        if (len == (size_t)n && memcmp(p, id, len) == 0) {
+            moodle_request_purge(s, "coursecontacts");
+            return;
+        }
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+}
+
+int enrol_event(moodle_site *s, int64_t now, const char *name, const char *crud,
+                const char *objecttable, int64_t objectid, const enrol_ctx *ctx,
+                int64_t relateduserid, const char *other_json)
+{
+    char eventname[128], target[64], action[32];
+    snprintf(eventname, sizeof eventname, "\\core\\event\\%s", name);
+    const char *us = strrchr(name, '_');
+    size_t tl = us ? (size_t)(us - name) : strlen(name);
+    if (tl >= sizeof target)
+        tl = sizeof target - 1;
+    memcpy(target, name, tl);
+    target[tl] = '\0';
+    snprintf(action, sizeof action, "%s", us ? us + 1 : "");
+    if (moodle_event(s, now, eventname, target, action, crud, 0, objecttable, objectid,
+                     ctx->id, ctx->level, ctx->instanceid, ctx->courseid, relateduserid,
+                     other_json) < 0)
+        return -1;
+    return 0;
+}
+
+/* ---- enrol ------------------------------------------------------------------------- */
+
+/* enrol_plugin::roles_protected(): the plugins that say false let teachers change the
+ * roles they gave, so those roles are written as manual ones (component ''). */
+static int roles_protected(const char *plugin)
+{
+    static const char *const open[] = { "manual", "self", "fee", "paypal", "flatfile" };
+    for (size_t i = 0; i < sizeof open / sizeof open[0]; i++)
+        if (strcmp(plugin, open[i]) == 0)
+            return 0;
+    return 1;
+}
+
+static const char SQL_UE_FIND[] =
+    "SELECT id, status, timestart, timeend FROM {user_enrolments} "
+    "WHERE enrolid = ? AND userid = ?";
+static const char SQL_UE_INSERT_ID[] =
+    "INSERT INTO {user_enrolments} (id, status, enrolid, userid, timestart, timeend, "
+    "modifierid, timecreated, timemodified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+static const char SQL_UE_INSERT[] =
+    "INSERT INTO {user_enrolments} (status, enrolid, userid, timestart, timeend, "
+    "modifierid, timecreated, timemodified) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+static const char SQL_UE_UPDATE[] =
+    "UPDATE {user_enrolments} SET status = ?, timestart = ?, timeend = ?, "
+    "modifierid = ?, timemodified = ? WHERE id = ?";
+
+int moodle_enrol_user(moodle_site *s, int64_t now, int64_t enrolid, int64_t userid,
+                      int64_t roleid, int64_t timestart, int64_t timeend, int status)
+{
+    s->err[0] = '\0';
+    if (userid <= 0)
+        return moodle_fail(s, "enrol: no user");
+    enrol_instance in;
+    int r = enrol_instance_get(s, enrolid, &in);
+    if (r < 0)
+        return -1;
+    if (r > 0)
+        return moodle_fail(s, "enrol instance %lld does not exist", (long long)enrolid);
+    if (in.courseid == ENROL_SITEID)
+        return moodle_fail(s, "cannot enrol into the front page course");
+    if (strcmp(in.enrol, "guest") == 0)
+        return moodle_fail(s, "guest access instances hold no enrolments");
+
+    char json[96], namejs[48];
+    snprintf(json, sizeof json, "{\"enrol\":%s}",
+             enrol_json_str(namejs, sizeof namejs, in.enrol));
+    int wrote = 0;
+
+    db_stmt *st = enrol_stmt(s, SQL_UE_FIND);
+    if (!st)
+        return -1;
+    if (db_exec(st, "ii", enrolid, userid) != 0)
+        return moodle_fail_db(s, "cannot read user enrolments");
+    r = db_next(st);
+    if (r < 0)
+        return moodle_fail_db(s, "cannot read user enrolments");
+    if (r > 0) {
+        int64_t ueid = db_col_int(st, 0);
+        int oldstatus = (int)db_col_int(st, 1);
+        int64_t oldstart = db_col_int(st, 2), oldend = db_col_int(st, 3);
+        moodle_drain(st);
+        /* enrol_user() updates only when something differs (update_user_enrol()). */
+        if (oldstart != timestart || oldend != timeend ||
+            (status >= 0 && oldstatus != status)) {
+            int newstatus = status >= 0 ? status : oldstatus;
+            if (enrol_exec(s, SQL_UE_UPDATE, "cannot update a user enrolment", "iiiiii",
+                           (int64_t)newstatus, timestart, timeend, moodle_admin_id(s), now,
+                           ueid) < 0)
+                return -1;
+            if (enrol_mark_user_dirty(s, now, userid) < 0)
+                return -1;
+            if (enrol_event(s, now, "user_enrolment_updated", "u", "user_enrolments", ueid,
+                            &in.ctx, userid, json) < 0)
+                return -1;
+            moodle_request_purge(s, "coursecontacts");
+            wrote = 1;
+        }
+    } else {
+        int64_t id = enrol_reserve_id(s, "user_enrolments");
+        if (id < 0)
+            return -1;
+        id = enrol_insert(s, SQL_UE_INSERT_ID, SQL_UE_INSERT, "iiiiiiiii", id,
+                          (int64_t)(status >= 0 ? status : 0), enrolid, userid, timestart,
+                          timeend, moodle_admin_id(s), now, now);
+        if (id < 0)
+            return -1;
+        /* No dirtyusers flag here: Moodle sets it through role_assign() only. */
+        if (enrol_event(s, now, "user_enrolment_created", "c", "user_enrolments", id,
+                        &in.ctx, userid, json) < 0)
+            return -1;
+        /* core_course_category::user_enrolment_changed() drops the course's contacts. */
+        moodle_request_purge(s, "coursecontacts");
+        wrote = 1;
+    }
+
+    /* Grade history recovery ($CFG->recovergradesdefault, off by default) is not done. */
+    if (roleid > 0) {
+        char component[32] = "";
+        int64_t itemid = 0;
+        if (roles_protected(in.enrol)) {
+            snprintf(component, sizeof component, "enrol_%s", in.enrol);
+            itemid = in.id;
+        }
+        r = moodle_role_assign(s, now, roleid, in.ctx.id, userid, component, itemid);
+        if (r < 0)
+            return -1;
+        wrote |= r;
+    }
+    return wrote;
+}
+
+/* ---- unenrol ----------------------------------------------------------------------- */
+
+static const char SQL_UE_ROW[] =
+    "SELECT id, status, enrolid, userid, timestart, timeend, modifierid, timecreated, "
+    "timemodified FROM {user_enrolments} WHERE enrolid = ? AND userid = ?";
+static const char SQL_UE_DELETE[] = "DELETE FROM {user_enrolments} WHERE id = ?";
+static const char SQL_UE_OTHER[] =
+    "SELECT ue.id FROM {user_enrolments} ue JOIN {enrol} e ON e.id = ue.enrolid "
+    "WHERE ue.userid = ? AND e.courseid = ?";
+static const char SQL_GM_OWNED[] =
+    "SELECT groupid FROM {groups_members} WHERE userid = ? AND component = ? AND itemid = ? "
+    "ORDER BY id";
+static const char SQL_GM_COURSE[] =
+    "SELECT gm.groupid FROM {groups_members} gm JOIN {groups} g ON g.id = gm.groupid "
+    "WHERE g.courseid = ? AND gm.userid = ? ORDER BY gm.id";
+static const char SQL_LASTACCESS_DELETE[] =
+    "DELETE FROM {user_lastaccess} WHERE userid = ? AND courseid = ?";
+
+/* Reads the first column of every row into a malloc'd array (all rows are read before
+ * anything else runs: MariaDB allows one pending result per connection). */
+static int read_ids(moodle_site *s, db_stmt *st, int64_t **ids, size_t *n)
+{
+    size_t cap = 0;
+    *ids = NULL;
+    *n = 0;
+    int r;
+    while ((r = db_next(st)) > 0) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 8;
+            int64_t *p = realloc(*ids, cap * sizeof *p);
+            if (!p) {
+                moodle_drain(st);
+                free(*ids);
+                *ids = NULL;
+                return moodle_fail(s, "out of memory");
+            }
+            *ids = p;
+        }
+        (*ids)[(*n)++] = db_col_int(st, 0);
+    }
+    if (r < 0) {
+        free(*ids);
+        *ids = NULL;
+        return moodle_fail_db(s, "cannot read rows");
+    }
+    return 0;
+}
+
+static int remove_groups(moodle_site *s, int64_t now, int64_t userid, const char *sql,
+                         const char *types, ...)
+{
+    db_stmt *st = enrol_stmt(s, sql);
+    if (!st)
+        return -1;
+    va_list ap;
+    va_start(ap, types);
+    int rc = db_execv(st, types, ap);
+    va_end(ap);
+    if (rc != 0)
+        return moodle_fail_db(s, "cannot read group memberships");
+    int64_t *ids;
+    size_t n;
+    if (read_ids(s, st, &ids, &n) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (moodle_group_remove_member(s, now, ids[i], userid) < 0) {
+            free(ids);
+            return -1;
+        }
+    free(ids);
+    return 0;
+}
+
+int moodle_unenrol_user(moodle_site *s, int64_t now, int64_t enrolid, int64_t userid)
+{
+    s->err[0] = '\0';
+    enrol_instance in;
+    int r = enrol_instance_get(s, enrolid, &in);
+    if (r < 0)
+        return -1;
+    if (r > 0)
+        return moodle_fail(s, "enrol instance %lld does not exist", (long long)enrolid);
+
+    /* The old row, as text: the event carries it the way PHP read it (strings). */
+    static const char *const cols[] = { "id", "status", "enrolid", "userid", "timestart",
+                                        "timeend", "modifierid", "timecreated",
+                                        "timemodified" };
+    char vals[9][24];
+    db_stmt *st = enrol_stmt(s, SQL_UE_ROW);
+    if (!st)
+        return -1;
+    if (db_exec(st, "ii", enrolid, userid) != 0)
+        return moodle_fail_db(s, "cannot read user enrolments");
+    r = db_next(st);
+    if (r < 0)
+        return moodle_fail_db(s, "cannot read user enrolments");
+    if (r == 0)
+        return 0;
+    for (int i = 0; i < 9; i++) {
+        const char *v = db_col_text(st, i);
+        snprintf(vals[i], sizeof vals[i], "%s", v ? v : "0");
+    }
+    int64_t ueid = db_col_int(st, 0);
+    moodle_drain(st);
+
+    char component[32];
+    snprintf(component, sizeof component, "enrol_%s", in.enrol);
+
+    /* What this instance owns: its group memberships, then its roles. */
+    if (remove_groups(s, now, userid, SQL_GM_OWNED, "isi", userid, component, in.id) < 0)
+        return -1;
+    if (moodle_role_unassign_all(s, now, 0, in.ctx.id, userid, component, in.id, 0) < 0)
+        return -1;
+    if (enrol_exec(s, SQL_UE_DELETE, "cannot delete a user enrolment", "i", ueid) < 0)
+        return -1;
+
+    st = enrol_stmt(s, SQL_UE_OTHER);
+    if (!st)
+        return -1;
+    if (db_exec(st, "ii", userid, in.courseid) != 0)
+        return moodle_fail_db(s, "cannot read user enrolments");
+    r = db_next(st);
+    if (r < 0)
+        return moodle_fail_db(s, "cannot read user enrolments");
+    if (r > 0)
+        moodle_drain(st);
+    int last = (r == 0);
+
+    if (last) {
+        /* The user leaves the course: every role in it and below, every group. */
+        if (moodle_role_unassign_all(s, now, 0, in.ctx.id, userid, NULL, 0, 1) < 0)
+            return -1;
+        if (remove_groups(s, now, userid, SQL_GM_COURSE, "ii", in.courseid, userid) < 0)
+            return -1;
+        /* grade_user_unenrol() would delete the user's grades in the course (kept in
+         * grade history for recovery).  Grades are deliberately left alone here: the
+         * gradebook's tables and its history are Moodle's business, and leaving them
+         * only means they are still there if the user comes back. */
+        if (enrol_exec(s, SQL_LASTACCESS_DELETE, "cannot delete last access", "ii", userid,
+                       in.courseid) < 0)
+            return -1;
+    }
+
+    /* other = {"userenrolment": (array)$ue + courseid, enrol, lastenrol, "enrol": name} */
+    char json[768], namejs[48], coursejs[32], cid[24];
+    size_t o = 0;
+    o += (size_t)snprintf(json + o, sizeof json - o, "{\"userenrolment\":{");
+    for (int i = 0; i < 9; i++) {
+        char v[40];
+        o += (size_t)snprintf(json + o, sizeof json - o, "%s\"%s\":%s", i ? "," : "",
+                              cols[i], enrol_json_str(v, sizeof v, vals[i]));
+    }
+    snprintf(cid, sizeof cid, "%lld", (long long)in.courseid);
+    enrol_json_str(namejs, sizeof namejs, in.enrol);
+    snprintf(json + o, sizeof json - o,
+             ",\"courseid\":%s,\"enrol\":%s,\"lastenrol\":%s},\"enrol\":%s}",
+             enrol_json_str(coursejs, sizeof coursejs, cid), namejs,
+             last ? "true" : "false", namejs);
+    if (enrol_event(s, now, "user_enrolment_deleted", "d", "user_enrolments", ueid,
+                    &in.ctx, userid, json) < 0)
+        return -1;
+    if (enrol_mark_user_dirty(s, now, userid) < 0)
+        return -1;
+    moodle_request_purge(s, "coursecontacts");
+    return 1;
+}

@@ -1,0 +1,52 @@
+/* Enrolments, role assignments, groups and cohorts written as Moodle's API writes them.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Rows, cache flags and events follow spec/moodle-writes.md §1.7-1.15.  Every function
+ * returns 1 when it wrote, 0 when the state already held, -1 on error (moodle_error tells).
+ * They are shared by every module through the host table (never copied into modules).
+ */
+#ifndef TS_MOODLE_ENROL_H
+#define TS_MOODLE_ENROL_H
+
+#include "moodle/moodle.h"
+
+/* status: 0 active, 1 suspended, -1 = active for a new enrolment and unchanged for an
+ * existing one (Moodle's $status = null). */
+int moodle_enrol_user(moodle_site *s, int64_t now, int64_t enrolid, int64_t userid,
+                      int64_t roleid, int64_t timestart, int64_t timeend, int status);
+int moodle_unenrol_user(moodle_site *s, int64_t now, int64_t enrolid, int64_t userid);
+int moodle_role_assign(moodle_site *s, int64_t now, int64_t roleid, int64_t contextid,
+                       int64_t userid, const char *component, int64_t itemid);
+int moodle_role_unassign(moodle_site *s, int64_t now, int64_t roleid, int64_t contextid,
+                         int64_t userid, const char *component, int64_t itemid);
+/* role_unassign_all(): removes a user's assignments in a context (and, with
+ * subcontexts, in every context below it), one event each.  roleid 0 = any role;
+ * component NULL = any owner (else component and itemid must match).  Returns the
+ * number of assignments removed, or -1. */
+int moodle_role_unassign_all(moodle_site *s, int64_t now, int64_t roleid,
+                             int64_t contextid, int64_t userid, const char *component,
+                             int64_t itemid, int subcontexts);
+int64_t moodle_group_create(moodle_site *s, int64_t now, int64_t courseid, const char *name,
+                            const char *idnumber, const char *description);
+int moodle_group_add_member(moodle_site *s, int64_t now, int64_t groupid, int64_t userid,
+                            const char *component, int64_t itemid);
+int moodle_group_remove_member(moodle_site *s, int64_t now, int64_t groupid, int64_t userid);
+int64_t moodle_cohort_create(moodle_site *s, int64_t now, int64_t contextid, const char *name,
+                             const char *idnumber, const char *description);
+int moodle_cohort_add_member(moodle_site *s, int64_t now, int64_t cohortid, int64_t userid);
+int moodle_cohort_remove_member(moodle_site *s, int64_t now, int64_t cohortid, int64_t userid);
+
+/* Caches that need PHP to purge (moodle-writes §2.3), collected per run.  Names used
+ * here are MUC definitions of component core: "coursecontacts", "groupdata",
+ * "user_group_groupings". */
+void moodle_request_purge(moodle_site *s, const char *what);
+/* Comma-separated list of the purges requested so far ("" if none). */
+const char *moodle_requested_purges(const moodle_site *s);
+/* Forgets the requested purges (start of a run). */
+void moodle_purges_reset(void);
+
+/* Finalizes the statements these writers prepared for the site.  Call it before
+ * moodle_close() and before closing the site's connection. */
+void moodle_enrol_release(moodle_site *s);
+
+#endif

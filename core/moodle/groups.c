@@ -1,0 +1,235 @@
+/* Groups and group members as group/lib.php writes them (Moodle 4.2).
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * spec/moodle-writes.md §1.10-1.11.  The group caches (groupdata per course,
+ * user_group_groupings per user) live in MUC: we only ask for their purge.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "moodle/enrol_internal.h"
+
+/* Moodle 4.2 (2023042400) added groups.visibility and groups.participation. */
+#define GROUPS_VISIBILITY_VERSION 2023042400LL
+
+static const char SQL_GROUP_BY_IDNUMBER[] =
+    "SELECT id FROM {groups} WHERE courseid = ? AND idnumber = ?";
+static const char SQL_GROUP_INSERT_ID[] =
+    "INSERT INTO {groups} (id, courseid, idnumber, name, description, descriptionformat, "
+    "enrolmentkey, picture, timecreated, timemodified) "
+    "VALUES (?, ?, ?, ?, ?, 0, NULL, 0, ?, ?)";
+static const char SQL_GROUP_INSERT[] =
+    "INSERT INTO {groups} (courseid, idnumber, name, description, descriptionformat, "
+    "enrolmentkey, picture, timecreated, timemodified) "
+    "VALUES (?, ?, ?, ?, 0, NULL, 0, ?, ?)";
+static const char SQL_GROUP42_INSERT_ID[] =
+    "INSERT INTO {groups} (id, courseid, idnumber, name, description, descriptionformat, "
+    "enrolmentkey, picture, visibility, participation, timecreated, timemodified) "
+    "VALUES (?, ?, ?, ?, ?, 0, NULL, 0, 0, 1, ?, ?)";
+static const char SQL_GROUP42_INSERT[] =
+    "INSERT INTO {groups} (courseid, idnumber, name, description, descriptionformat, "
+    "enrolmentkey, picture, visibility, participation, timecreated, timemodified) "
+    "VALUES (?, ?, ?, ?, 0, NULL, 0, 0, 1, ?, ?)";
+
+/* PHP trim(): " \t\n\r\0\x0B" at both ends, into out.  -1 when it does not fit. */
+static int php_trim(char *out, size_t outlen, const char *in)
+{
+    static const char ws[] = " \t\n\r\v";
+    if (!in)
+        in = "";
+    while (*in && strchr(ws, *in))
+        in++;
+    size_t n = strlen(in);
+    while (n && strchr(ws, in[n - 1]))
+        n--;
+    if (n >= outlen)
+        return -1;
+    memcpy(out, in, n);
+    out[n] = '\0';
+    return 0;
+}
+
+int64_t moodle_group_create(moodle_site *s, int64_t now, int64_t courseid, const char *name,
+                            const char *idnumber, const char *description)
+{
+    s->err[0] = '\0';
+    char gname[1024], gidnumber[400];   /* varchar(254) / (100) characters, in UTF-8 */
+    if (php_trim(gname, sizeof gname, name) < 0 ||
+        php_trim(gidnumber, sizeof gidnumber, idnumber) < 0)
+        return moodle_fail(s, "group name or idnumber too long");
+
+    enrol_ctx ctx;
+    int r = enrol_course_context(s, courseid, &ctx);
+    if (r < 0)
+        return -1;
+    if (r > 0)
+        return moodle_fail(s, "course %lld does not exist", (long long)courseid);
+
+    /* groups_get_group_by_idnumber() treats '' (and PHP's empty "0") as no idnumber. */
+    if (*gidnumber && strcmp(gidnumber, "0") != 0) {
+        db_stmt *st = enrol_stmt(s, SQL_GROUP_BY_IDNUMBER);
+        if (!st)
+            return -1;
+        if (db_exec(st, "is", courseid, gidnumber) != 0)
+            return moodle_fail_db(s, "cannot read groups");
+        r = db_next(st);
+        if (r < 0)
+            return moodle_fail_db(s, "cannot read groups");
+        if (r > 0) {
+            moodle_drain(st);
+            return moodle_fail(s, "group idnumber '%s' is already used in course %lld",
+                               gidnumber, (long long)courseid);
+        }
+    }
+
+    int v42 = moodle_version(s) >= GROUPS_VISIBILITY_VERSION;
+    int64_t id = enrol_reserve_id(s, "groups");
+    if (id < 0)
+        return -1;
+    id = enrol_insert(s, v42 ? SQL_GROUP42_INSERT_ID : SQL_GROUP_INSERT_ID,
+                      v42 ? SQL_GROUP42_INSERT : SQL_GROUP_INSERT, "iissssii", id,
+                      courseid, gidnumber, gname, description, now, now);
+    if (id < 0)
+        return -1;
+    moodle_request_purge(s, "groupdata");
+    if (enrol_event(s, now, "group_created", "c", "groups", id, &ctx, 0, "null") < 0)
+        return -1;
+    return id;
+}
+
+static const char SQL_GROUP_COURSE[] = "SELECT courseid FROM {groups} WHERE id = ?";
+static const char SQL_IS_ENROLLED[] =
+    "SELECT ue.id FROM {user_enrolments} ue "
+    "JOIN {enrol} e ON e.id = ue.enrolid AND e.courseid = ? "
+    "JOIN {user} u ON u.id = ue.userid WHERE ue.userid = ? AND u.deleted = 0";
+static const char SQL_IS_MEMBER[] =
+    "SELECT id FROM {groups_members} WHERE groupid = ? AND userid = ?";
+static const char SQL_GM_INSERT_ID[] =
+    "INSERT INTO {groups_members} (id, groupid, userid, timeadded, component, itemid) "
+    "VALUES (?, ?, ?, ?, ?, ?)";
+static const char SQL_GM_INSERT[] =
+    "INSERT INTO {groups_members} (groupid, userid, timeadded, component, itemid) "
+    "VALUES (?, ?, ?, ?, ?)";
+static const char SQL_GM_DELETE[] =
+    "DELETE FROM {groups_members} WHERE groupid = ? AND userid = ?";
+static const char SQL_GROUP_TOUCH[] = "UPDATE {groups} SET timemodified = ? WHERE id = ?";
+
+/* The group's course and its context.  0 found, 1 not found, -1 error. */
+static int group_course(moodle_site *s, int64_t groupid, enrol_ctx *ctx)
+{
+    db_stmt *st = enrol_stmt(s, SQL_GROUP_COURSE);
+    if (!st)
+        return -1;
+    if (db_exec(st, "i", groupid) != 0)
+        return moodle_fail_db(s, "cannot read a group");
+    int r = db_next(st);
+    if (r < 0)
+        return moodle_fail_db(s, "cannot read a group");
+    if (r == 0)
+        return 1;
+    int64_t courseid = db_col_int(st, 0);
+    moodle_drain(st);
+    r = enrol_course_context(s, courseid, ctx);
+    if (r > 0)
+        return moodle_fail(s, "course %lld of group %lld has no context",
+                           (long long)courseid, (long long)groupid);
+    return r;
+}
+
+/* 1 when the statement returns a row, 0 when not, -1 on error. */
+static int exists(moodle_site *s, const char *sql, int64_t a, int64_t b)
+{
+    db_stmt *st = enrol_stmt(s, sql);
+    if (!st)
+        return -1;
+    if (db_exec(st, "ii", a, b) != 0)
+        return moodle_fail_db(s, "cannot read");
+    int r = db_next(st);
+    if (r < 0)
+        return moodle_fail_db(s, "cannot read");
+    if (r > 0)
+        moodle_drain(st);
+    return r;
+}
+
+int moodle_group_add_member(moodle_site *s, int64_t now, int64_t groupid, int64_t userid,
+                            const char *component, int64_t itemid)
+{
+    s->err[0] = '\0';
+    if (!component)
+        component = "";
+    if (!*component && itemid)
+        return moodle_fail(s, "a group membership with an item needs its component");
+    if (!*component)
+        itemid = 0;
+    enrol_ctx ctx;
+    int r = group_course(s, groupid, &ctx);
+    if (r < 0)
+        return -1;
+    if (r > 0)
+        return moodle_fail(s, "group %lld does not exist", (long long)groupid);
+
+    /* groups_add_member() refuses users without any enrolment in the course
+     * (is_enrolled(), any status); the guest account is never enrolled. */
+    r = userid > 0 && userid != moodle_guest_id(s)
+        ? exists(s, SQL_IS_ENROLLED, ctx.instanceid, userid) : 0;
+    if (r < 0)
+        return -1;
+    if (r == 0)
+        return moodle_fail(s, "user %lld is not enrolled in course %lld", (long long)userid,
+                           (long long)ctx.instanceid);
+    r = exists(s, SQL_IS_MEMBER, groupid, userid);
+    if (r < 0)
+        return -1;
+    if (r > 0)
+        return 0;
+
+    int64_t id = enrol_reserve_id(s, "groups_members");
+    if (id < 0)
+        return -1;
+    id = enrol_insert(s, SQL_GM_INSERT_ID, SQL_GM_INSERT, "iiiisi", id, groupid, userid, now,
+                      component, itemid);
+    if (id < 0)
+        return -1;
+    if (enrol_exec(s, SQL_GROUP_TOUCH, "cannot update a group", "ii", now, groupid) < 0)
+        return -1;
+    moodle_request_purge(s, "user_group_groupings");
+    moodle_request_purge(s, "groupdata");
+
+    /* itemid: the number 0 when nobody owns the membership, else the owner's id as
+     * the plugin read it from the database (a string). */
+    char json[160], comp[128];
+    if (*component)
+        snprintf(json, sizeof json, "{\"component\":%s,\"itemid\":\"%lld\"}",
+                 enrol_json_str(comp, sizeof comp, component), (long long)itemid);
+    else
+        snprintf(json, sizeof json, "{\"component\":\"\",\"itemid\":0}");
+    if (enrol_event(s, now, "group_member_added", "c", "groups", groupid, &ctx, userid,
+                    json) < 0)
+        return -1;
+    return 1;
+}
+
+int moodle_group_remove_member(moodle_site *s, int64_t now, int64_t groupid, int64_t userid)
+{
+    s->err[0] = '\0';
+    enrol_ctx ctx;
+    int r = group_course(s, groupid, &ctx);
+    if (r < 0)
+        return -1;
+    if (r > 0)
+        return moodle_fail(s, "group %lld does not exist", (long long)groupid);
+    r = exists(s, SQL_IS_MEMBER, groupid, userid);
+    if (r <= 0)
+        return r;
+    if (enrol_exec(s, SQL_GM_DELETE, "cannot delete a group membership", "ii", groupid,
+                   userid) < 0)
+        return -1;
+    if (enrol_exec(s, SQL_GROUP_TOUCH, "cannot update a group", "ii", now, groupid) < 0)
+        return -1;
+    moodle_request_purge(s, "user_group_groupings");
+    moodle_request_purge(s, "groupdata");
+    if (enrol_event(s, now, "group_member_removed", "d", "groups", groupid, &ctx, userid,
+                    "null") < 0)
+        return -1;
+    return 1;
+}

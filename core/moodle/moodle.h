@@ -1,0 +1,98 @@
+/* What every module needs to know about Moodle, written once.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Facts come from spec/moodle-writes.md (Moodle 4.2): contexts with path and depth,
+ * cache flags, events in logstore_standard_log, user preferences, password hashing.
+ * Everything goes through core/db; nothing here knows CSV or files.
+ */
+#ifndef TS_MOODLE_H
+#define TS_MOODLE_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include "db/db.h"
+
+typedef struct moodle_site moodle_site;
+
+/* Reads the site: {config} (all rows, cached), Moodle version and release, the log
+ * stores enabled, the site admin (first id of config `siteadmins`), sessiontimeout.
+ * Refuses (NULL + message) a database that is not a Moodle site, or a version outside
+ * 4.1 (2022112800) .. 4.5.x (branch 405 = 2024100700..2024100799).  */
+moodle_site *moodle_open(db *d, char *err, size_t errlen);
+void moodle_close(moodle_site *s);
+
+db *moodle_db(moodle_site *s);
+int64_t moodle_version(const moodle_site *s);        /* e.g. 2023042401 */
+const char *moodle_release(const moodle_site *s);     /* e.g. "4.2.1 (Build: 20230612)" */
+const char *moodle_config(moodle_site *s, const char *name);          /* NULL if absent */
+const char *moodle_plugin_config(moodle_site *s, const char *plugin, const char *name);
+int64_t moodle_admin_id(const moodle_site *s);
+int64_t moodle_mnet_localhost_id(moodle_site *s);
+int moodle_logs_to_standard(const moodle_site *s);    /* logstore_standard enabled */
+int64_t moodle_guest_id(const moodle_site *s);        /* config `siteguest` (0 if absent) */
+int64_t moodle_session_timeout(const moodle_site *s); /* config `sessiontimeout`, 28800 */
+/* Message of the last failure of a moodle_* call on this site (its own checks or the
+ * database's error); never holds a password. */
+const char *moodle_error(moodle_site *s);
+/* Forgets what the site object remembers from the database between calls (the context
+ * cache).  Call it after a rollback (transaction or savepoint): a remembered context
+ * may have been rolled back, and its id reused. */
+void moodle_forget(moodle_site *s);
+
+/* Creates a context row with path and depth (spec moodle-writes §0.2).  Uses a reserved
+ * id when the database gives one (one INSERT), else INSERT then UPDATE path.
+ * parent_path NULL leaves path NULL and depth 0 (Moodle's context_cleanup task fills
+ * them).  Returns the new id, or -1 on error. */
+int64_t moodle_context_create(moodle_site *s, int64_t now, int level, int64_t instanceid,
+                              const char *parent_path, char *path_out /* 256 or NULL */);
+/* Looks a context up by level and instance. 0 found, 1 not found, -1 error. */
+int moodle_context_path(moodle_site *s, int level, int64_t instanceid, int64_t *id_out,
+                        char *path_out /* 256 or NULL */);
+
+/* Inserts or refreshes a {cache_flags} row: value 1, timemodified now,
+ * expiry now + sessiontimeout.  0 or -1. */
+int moodle_cache_flag(moodle_site *s, int64_t now, const char *flagtype, const char *name);
+
+/* Inserts one {logstore_standard_log} row when the site logs there (else does
+ * nothing); origin "cli", ip NULL, realuserid NULL, anonymous 0, userid = admin.
+ * eventname: `\core\event\user_created` or just `user_created` (then taken as a core
+ * event); component is the first namespace of the event name ("core").
+ * objecttable NULL writes objectid NULL too; relateduserid <= 0 writes NULL.
+ * other_json: the event's `other` as JSON (NULL = no data); it is written the way
+ * Moodle's store would: re-encoded like PHP json_encode when the store's jsonformat
+ * setting is on (`null` for no data), PHP serialize()d when it is off ("N;").
+ * 0 or -1. */
+int moodle_event(moodle_site *s, int64_t now, const char *eventname, const char *target,
+                 const char *action, const char *crud, int edulevel,
+                 const char *objecttable, int64_t objectid, int64_t contextid,
+                 int contextlevel, int64_t contextinstanceid, int64_t courseid,
+                 int64_t relateduserid, const char *other_json);
+
+/* Sets {user_preferences} (insert or update) and the userpreferenceschanged flag,
+ * like set_user_preference(): nothing is written when the value is already set, nor
+ * for user 0 or the guest user; value NULL deletes the preference.  0 or -1. */
+int moodle_set_user_preference(moodle_site *s, int64_t now, int64_t userid,
+                               const char *name, const char *value);
+
+/* Password hashing: bcrypt "$2y$<cost>$" through libxcrypt, spread over `threads`
+ * threads (0 = number of cores).  out[i] malloc'd, NULL when plain[i] is NULL.
+ * Returns 0, or -1 (then every out[i] is NULL). */
+int moodle_hash_passwords(const char *const *plain, char **out, size_t n, int cost,
+                          int threads);
+/* 1 when plain matches the crypt(3) hash (bcrypt $2y$/$2a$/$2b$, SHA-512 $6$ ...),
+ * 0 otherwise (also for Moodle's non-hash values "not cached", "*NOPASS*"...). */
+int moodle_check_password(const char *plain, const char *hash);
+
+/* Moodle up to 4.2 hashes with bcrypt (password_hash: "$2y$10$", 60 chars); from 4.3
+ * (version 2023100900, MDL-67390) with SHA-512 crypt "$6$rounds=10000$<16-char salt>$".
+ * moodle_password_scheme gives the scheme this site's Moodle writes ("$2y$" or "$6$")
+ * and its cost (bcrypt log2 cost 10, or SHA-512 rounds 10000; with `fast`, Moodle's
+ * $fasthash costs 4 and 5000). */
+#define MOODLE_HASH_BCRYPT "$2y$"
+#define MOODLE_HASH_SHA512 "$6$"
+const char *moodle_password_scheme(const moodle_site *s, int fast, int *cost);
+/* As moodle_hash_passwords, for either scheme (cost = bcrypt cost or SHA-512 rounds). */
+int moodle_hash_passwords_scheme(const char *scheme, const char *const *plain, char **out,
+                                 size_t n, int cost, int threads);
+
+#endif

@@ -1,0 +1,75 @@
+/* Private state of a moodle_site, shared by the files of core/moodle.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#ifndef TS_MOODLE_INTERNAL_H
+#define TS_MOODLE_INTERNAL_H
+
+#include <stdarg.h>
+#include "moodle/moodle.h"
+
+/* One name/value setting; arrays of them are kept sorted by name for bsearch. */
+typedef struct {
+    char *name;
+    char *value;
+} moodle_kv;
+
+typedef struct {
+    char *plugin;
+    moodle_kv *kv;
+    size_t n;
+} moodle_plugin_cfg;
+
+/* Context cache: direct-mapped on (level, instance).  Parents (system, categories,
+ * courses) are looked up over and over by the modules; one slot each is plenty. */
+#define MOODLE_CTX_SLOTS 512
+typedef struct {
+    int level;              /* 0 = empty slot */
+    int64_t instanceid;
+    int64_t id;
+    char path[256];
+} moodle_ctx_slot;
+
+struct moodle_site {
+    db *d;
+    int64_t version;
+    char *release;
+    moodle_kv *cfg;
+    size_t ncfg;
+    moodle_plugin_cfg *plugins;     /* config_plugins, read per plugin on first use */
+    size_t nplugins;
+    int64_t admin_id, guest_id, mnet_localhost_id, sessiontimeout;
+    int log_standard;               /* tool_log/enabled_stores has logstore_standard */
+    int log_json;                   /* logstore_standard/jsonformat */
+    char err[512];
+
+    /* Prepared once, on first use. */
+    db_stmt *st_plugin_cfg;
+    db_stmt *st_ctx_insert_id, *st_ctx_insert, *st_ctx_set_path, *st_ctx_find;
+    db_stmt *st_flag_update, *st_flag_find, *st_flag_insert;
+    db_stmt *st_log_insert;
+    db_stmt *st_pref_find, *st_pref_update, *st_pref_insert, *st_pref_delete;
+
+    moodle_ctx_slot *ctx;           /* MOODLE_CTX_SLOTS entries */
+};
+
+/* Prepares *slot on first use; NULL (and s->err set) on failure. */
+db_stmt *moodle_stmt(moodle_site *s, db_stmt **slot, const char *sql);
+/* Sets s->err (printf-style); returns -1 for `return moodle_fail(...)`. */
+int moodle_fail(moodle_site *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* s->err from the database's last error, prefixed with what we were doing. */
+int moodle_fail_db(moodle_site *s, const char *doing);
+/* Reads the rest of a result set so that the statement can be run again (MariaDB
+ * refuses new commands while rows are pending). */
+void moodle_drain(db_stmt *st);
+
+void moodle_ctx_cache_put(moodle_site *s, int level, int64_t instanceid, int64_t id,
+                          const char *path);
+
+/* Event `other` column, from the caller's JSON to what Moodle's log store writes:
+ * json = 1: as PHP json_encode() writes the decoded value (escaped "/" and non-ASCII,
+ * objects with keys 0..n-1 become lists, {} becomes []); json = 0: PHP serialize().
+ * NULL/"" input means no data: "null" / "N;".  Returns a malloc'd string, or NULL with
+ * a message in err when the JSON is invalid. */
+char *moodle_php_other(const char *json_in, int json, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,269 @@
+/* Role assignments as accesslib's role_assign()/role_unassign_all() write them (Moodle 4.2).
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * spec/moodle-writes.md §1.8-1.9.  role_assigned carries {"id":<new id>, "component",
+ * "itemid"}: the id is a number (insert_record() returns an int), itemid is the number 0
+ * for manual assignments and, for plugin-owned ones, the enrol instance id as read from
+ * the database (a string).  role_unassigned carries the deleted row's values, all
+ * strings.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "moodle/enrol_internal.h"
+
+static const char SQL_RA_FIND[] =
+    "SELECT id FROM {role_assignments} WHERE roleid = ? AND contextid = ? AND userid = ? "
+    "AND component = ? AND itemid = ? ORDER BY id";
+static const char SQL_RA_DELETE[] = "DELETE FROM {role_assignments} WHERE id = ?";
+static const char SQL_RA_INSERT_ID[] =
+    "INSERT INTO {role_assignments} (id, roleid, contextid, userid, timemodified, "
+    "modifierid, component, itemid, sortorder) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)";
+static const char SQL_RA_INSERT[] =
+    "INSERT INTO {role_assignments} (roleid, contextid, userid, timemodified, "
+    "modifierid, component, itemid, sortorder) VALUES (?, ?, ?, ?, ?, ?, ?, 0)";
+
+/* role_assign()'s parameter checks. */
+static int check_owner(moodle_site *s, const char *component, int64_t itemid)
+{
+    if (itemid && !strchr(component, '_'))
+        return moodle_fail(s, "role owner '%s' must be a plugin (enrol_...) with an item",
+                           component);
+    if (!itemid && *component && !strchr(component, '_'))
+        return moodle_fail(s, "invalid role owner '%s'", component);
+    return 0;
+}
+
+int moodle_role_assign(moodle_site *s, int64_t now, int64_t roleid, int64_t contextid,
+                       int64_t userid, const char *component, int64_t itemid)
+{
+    s->err[0] = '\0';
+    if (roleid <= 0 || userid <= 0)
+        return moodle_fail(s, "role assignment needs a role and a user");
+    if (!component)
+        component = "";
+    if (!*component)
+        itemid = 0;
+    if (check_owner(s, component, itemid) < 0)
+        return -1;
+    enrol_ctx ctx;
+    int r = enrol_context(s, contextid, &ctx);
+    if (r < 0)
+        return -1;
+    if (r > 0)
+        return moodle_fail(s, "context %lld does not exist", (long long)contextid);
+
+    db_stmt *st = enrol_stmt(s, SQL_RA_FIND);
+    if (!st)
+        return -1;
+    if (db_exec(st, "iiisi", roleid, contextid, userid, component, itemid) != 0)
+        return moodle_fail_db(s, "cannot read role assignments");
+    int64_t dup[16];
+    size_t ndup = 0, found = 0;
+    while ((r = db_next(st)) > 0) {
+        /* Keep the first; Moodle deletes duplicates (there should be none). */
+        if (found++ && ndup < sizeof dup / sizeof dup[0])
+            dup[ndup++] = db_col_int(st, 0);
+    }
+    if (r < 0)
+        return moodle_fail_db(s, "cannot read role assignments");
+    if (found) {
+        for (size_t i = 0; i < ndup; i++)
+            if (enrol_exec(s, SQL_RA_DELETE, "cannot delete a role assignment", "i",
+                           dup[i]) < 0)
+                return -1;
+        return ndup ? 1 : 0;
+    }
+
+    int64_t id = enrol_reserve_id(s, "role_assignments");
+    if (id < 0)
+        return -1;
+    id = enrol_insert(s, SQL_RA_INSERT_ID, SQL_RA_INSERT, "iiiiiisi", id, roleid, contextid,
+                      userid, now, moodle_admin_id(s), component, itemid);
+    if (id < 0)
+        return -1;
+    if (enrol_mark_user_dirty(s, now, userid) < 0)
+        return -1;
+    enrol_role_changed(s, roleid, &ctx);
+
+    char json[160], comp[128], item[32];
+    if (*component)
+        snprintf(item, sizeof item, "\"%lld\"", (long long)itemid);
+    else
+        snprintf(item, sizeof item, "%lld", (long long)itemid);
+    snprintf(json, sizeof json, "{\"id\":%lld,\"component\":%s,\"itemid\":%s}",
+             (long long)id, enrol_json_str(comp, sizeof comp, component), item);
+    if (enrol_event(s, now, "role_assigned", "c", "role", roleid, &ctx, userid, json) < 0)
+        return -1;
+    return 1;
+}
+
+/* One assignment to remove, read completely before anything is written. */
+typedef struct {
+    int64_t id, roleid, contextid, itemid;
+    int level;
+    int64_t instanceid;
+    char component[104];
+    char sid[24], sitemid[24];    /* as the database returned them, for the event */
+} ra_row;
+
+static const char SQL_RA_IN_CONTEXT[] =
+    "SELECT id, roleid, contextid, component, itemid FROM {role_assignments} "
+    "WHERE userid = ? AND contextid = ? AND (? = 0 OR roleid = ?) "
+    "AND (? = 0 OR (component = ? AND itemid = ?)) ORDER BY id";
+static const char SQL_RA_BELOW[] =
+    "SELECT ra.id, ra.roleid, ra.contextid, ra.component, ra.itemid, ctx.contextlevel, "
+    "ctx.instanceid FROM {role_assignments} ra JOIN {context} ctx ON ctx.id = ra.contextid "
+    "WHERE ra.userid = ? AND ctx.path LIKE ? AND (? = 0 OR ra.roleid = ?) "
+    "AND (? = 0 OR (ra.component = ? AND ra.itemid = ?)) ORDER BY ctx.path, ra.id";
+
+static int read_ras(moodle_site *s, db_stmt *st, int below, ra_row **rows, size_t *n)
+{
+    size_t cap = 0;
+    int r;
+    *rows = NULL;
+    *n = 0;
+    while ((r = db_next(st)) > 0) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 8;
+            ra_row *p = realloc(*rows, cap * sizeof *p);
+            if (!p) {
+                moodle_drain(st);
+                free(*rows);
+                *rows = NULL;
+                return moodle_fail(s, "out of memory");
+            }
+            *rows = p;
+        }
+        ra_row *ra = &(*rows)[(*n)++];
+        memset(ra, 0, sizeof *ra);
+        ra->id = db_col_int(st, 0);
+        ra->roleid = db_col_int(st, 1);
+        ra->contextid = db_col_int(st, 2);
+        const char *c = db_col_text(st, 3);
+        snprintf(ra->component, sizeof ra->component, "%s", c ? c : "");
+        ra->itemid = db_col_int(st, 4);
+        const char *t = db_col_text(st, 0);
+        snprintf(ra->sid, sizeof ra->sid, "%s", t ? t : "0");
+        t = db_col_text(st, 4);
+        snprintf(ra->sitemid, sizeof ra->sitemid, "%s", t ? t : "0");
+        if (below) {
+            ra->level = (int)db_col_int(st, 5);
+            ra->instanceid = db_col_int(st, 6);
+        }
+    }
+    if (r < 0) {
+        free(*rows);
+        *rows = NULL;
+        return moodle_fail_db(s, "cannot read role assignments");
+    }
+    return 0;
+}
+
+/* Deletes the rows, one event each, in the order read. */
+static int unassign_rows(moodle_site *s, int64_t now, int64_t userid, const ra_row *rows,
+                         size_t n, const enrol_ctx *parent)
+{
+    for (size_t i = 0; i < n; i++) {
+        const ra_row *ra = &rows[i];
+        enrol_ctx ctx = *parent;
+        if (ra->contextid != parent->id) {
+            ctx.id = ra->contextid;
+            ctx.level = ra->level;
+            ctx.instanceid = ra->instanceid;
+            ctx.path[0] = '\0';
+            if (ra->level == 50)
+                ctx.courseid = ra->instanceid;
+            else if (ra->level > 50 && parent->level >= 50)
+                ctx.courseid = parent->courseid;
+            else if (ra->level > 50) {
+                if (enrol_context(s, ra->contextid, &ctx) < 0)
+                    return -1;
+            } else
+                ctx.courseid = 0;
+        }
+        if (enrol_exec(s, SQL_RA_DELETE, "cannot delete a role assignment", "i", ra->id) < 0)
+            return -1;
+        if (enrol_mark_user_dirty(s, now, userid) < 0)
+            return -1;
+        char json[200], a[40], b[128], c[40];
+        snprintf(json, sizeof json, "{\"id\":%s,\"component\":%s,\"itemid\":%s}",
+                 enrol_json_str(a, sizeof a, ra->sid),
+                 enrol_json_str(b, sizeof b, ra->component),
+                 enrol_json_str(c, sizeof c, ra->sitemid));
+        if (enrol_event(s, now, "role_unassigned", "d", "role", ra->roleid, &ctx, userid,
+                        json) < 0)
+            return -1;
+        enrol_role_changed(s, ra->roleid, &ctx);
+    }
+    return 0;
+}
+
+int moodle_role_unassign_all(moodle_site *s, int64_t now, int64_t roleid,
+                             int64_t contextid, int64_t userid, const char *component,
+                             int64_t itemid, int subcontexts)
+{
+    s->err[0] = '\0';
+    if (userid <= 0 || contextid <= 0)
+        return moodle_fail(s, "role unassignment needs a user and a context");
+    if (component && check_owner(s, component, itemid) < 0)
+        return -1;
+    enrol_ctx ctx;
+    int r = enrol_context(s, contextid, &ctx);
+    if (r < 0)
+        return -1;
+    if (r > 0)
+        return 0;   /* no context, no assignments in it */
+    int64_t byrole = roleid > 0, byowner = component != NULL;
+    const char *comp = component ? component : "";
+    if (!component)
+        itemid = 0;
+
+    db_stmt *st = enrol_stmt(s, SQL_RA_IN_CONTEXT);
+    if (!st)
+        return -1;
+    if (db_exec(st, "iiiiisi", userid, contextid, byrole, roleid, byowner, comp, itemid) != 0)
+        return moodle_fail_db(s, "cannot read role assignments");
+    ra_row *rows;
+    size_t n, total = 0;
+    if (read_ras(s, st, 0, &rows, &n) < 0)
+        return -1;
+    r = unassign_rows(s, now, userid, rows, n, &ctx);
+    free(rows);
+    if (r < 0)
+        return -1;
+    total += n;
+
+    if (subcontexts && ctx.path[0]) {
+        char like[272];
+        snprintf(like, sizeof like, "%s/%%", ctx.path);
+        st = enrol_stmt(s, SQL_RA_BELOW);
+        if (!st)
+            return -1;
+        if (db_exec(st, "isiiisi", userid, like, byrole, roleid, byowner, comp, itemid) != 0)
+            return moodle_fail_db(s, "cannot read role assignments");
+        if (read_ras(s, st, 1, &rows, &n) < 0)
+            return -1;
+        r = unassign_rows(s, now, userid, rows, n, &ctx);
+        free(rows);
+        if (r < 0)
+            return -1;
+        total += n;
+    }
+    return (int)total;
+}
+
+int moodle_role_unassign(moodle_site *s, int64_t now, int64_t roleid, int64_t contextid,
+                         int64_t userid, const char *component, int64_t itemid)
+{
+    if (roleid <= 0 || userid <= 0 || contextid <= 0) {
+        s->err[0] = '\0';
+        return moodle_fail(s, "role unassignment needs a role, a user and a context");
+    }
+    if (!component)
+        component = "";
+    if (!*component)
+        itemid = 0;
+    int n = moodle_role_unassign_all(s, now, roleid, contextid, userid, component, itemid, 0);
+    return n < 0 ? -1 : n > 0;
+}

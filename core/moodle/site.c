@@ -1,0 +1,311 @@
+/* Opening a Moodle site: settings, version check, who acts, where events go.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "moodle/moodle_internal.h"
+
+/* Supported: Moodle 4.1.0 (2022112800) up to every 4.5.x.  A stable branch keeps its
+ * branching date in the version (4.5.0 = 2024100700, 4.5.n = 20241007nn), and
+ * main moves past it as soon as the branch is cut, so 2024100800 is already 5.0dev. */
+#define MOODLE_MIN_VERSION 2022112800LL
+#define MOODLE_END_VERSION 2024100800LL
+/* 4.3 switched new password hashes from bcrypt to SHA-512 crypt (MDL-67390). */
+#define MOODLE_SHA512_VERSION 2023100900LL
+
+static char *xstrdup(const char *s)
+{
+    return strdup(s ? s : "");
+}
+
+int moodle_fail(moodle_site *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->err, sizeof s->err, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int moodle_fail_db(moodle_site *s, const char *doing)
+{
+    const char *e = db_error(s->d);
+    return moodle_fail(s, "%s: %s", doing, e && *e ? e : "database error");
+}
+
+const char *moodle_error(moodle_site *s)
+{
+    return s->err[0] ? s->err : db_error(s->d);
+}
+
+db_stmt *moodle_stmt(moodle_site *s, db_stmt **slot, const char *sql)
+{
+    if (!*slot) {
+        *slot = db_prepare(s->d, sql);
+        if (!*slot)
+            moodle_fail_db(s, "cannot prepare a statement");
+    }
+    return *slot;
+}
+
+/* Only after a row was read: stepping a finished statement again may re-run it. */
+void moodle_drain(db_stmt *st)
+{
+    while (db_next(st) > 0)
+        ;
+}
+
+static int kv_cmp(const void *a, const void *b)
+{
+    return strcmp(((const moodle_kv *)a)->name, ((const moodle_kv *)b)->name);
+}
+
+static void kv_free(moodle_kv *kv, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(kv[i].name);
+        free(kv[i].value);
+    }
+    free(kv);
+}
+
+static const char *kv_find(const moodle_kv *kv, size_t n, const char *name)
+{
+    moodle_kv key = { (char *)name, NULL };
+    const moodle_kv *hit = n ? bsearch(&key, kv, n, sizeof *kv, kv_cmp) : NULL;
+    return hit ? hit->value : NULL;
+}
+
+/* Runs an already bound SELECT name, value and keeps the rows, sorted. */
+static int kv_read(db_stmt *st, moodle_kv **out, size_t *nout)
+{
+    moodle_kv *kv = NULL;
+    size_t n = 0, cap = 0;
+    int r;
+    while ((r = db_next(st)) > 0) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            moodle_kv *nk = realloc(kv, cap * sizeof *kv);
+            if (!nk) {
+                moodle_drain(st);
+                kv_free(kv, n);
+                return -1;
+            }
+            kv = nk;
+        }
+        kv[n].name = xstrdup(db_col_text(st, 0));
+        kv[n].value = xstrdup(db_col_text(st, 1));
+        n++;
+    }
+    if (r < 0) {
+        kv_free(kv, n);
+        return -1;
+    }
+    qsort(kv, n, sizeof *kv, kv_cmp);
+    *out = kv;
+    *nout = n;
+    return 0;
+}
+
+const char *moodle_config(moodle_site *s, const char *name)
+{
+    return kv_find(s->cfg, s->ncfg, name);
+}
+
+const char *moodle_plugin_config(moodle_site *s, const char *plugin, const char *name)
+{
+    for (size_t i = 0; i < s->nplugins; i++)
+        if (strcmp(s->plugins[i].plugin, plugin) == 0)
+            return kv_find(s->plugins[i].kv, s->plugins[i].n, name);
+
+    db_stmt *st = moodle_stmt(s, &s->st_plugin_cfg,
+                              "SELECT name, value FROM {config_plugins} WHERE plugin = ?");
+    if (!st)
+        return NULL;
+    if (db_exec(st, "s", plugin) != 0) {
+        moodle_fail_db(s, "cannot read config_plugins");
+        return NULL;
+    }
+    moodle_plugin_cfg pc = { NULL, NULL, 0 };
+    if (kv_read(st, &pc.kv, &pc.n) != 0) {
+        moodle_fail_db(s, "cannot read config_plugins");
+        return NULL;
+    }
+    moodle_plugin_cfg *np = realloc(s->plugins, (s->nplugins + 1) * sizeof *np);
+    if (!np) {
+        kv_free(pc.kv, pc.n);
+        return NULL;
+    }
+    s->plugins = np;
+    pc.plugin = xstrdup(plugin);
+    s->plugins[s->nplugins++] = pc;
+    return kv_find(pc.kv, pc.n, name);
+}
+
+static int64_t cfg_int(moodle_site *s, const char *name, int64_t dflt)
+{
+    const char *v = moodle_config(s, name);
+    if (!v || !*v)
+        return dflt;
+    char *end;
+    long long x = strtoll(v, &end, 10);
+    return end == v ? dflt : (int64_t)x;
+}
+
+/* Is `item` one element of the comma-separated `list`? (enabled_stores and friends) */
+static int list_has(const char *list, const char *item)
+{
+    size_t len = strlen(item);
+    for (const char *p = list; p && *p;) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        const char *e = p;
+        while (*e && *e != ',')
+            e++;
+        const char *t = e;
+        while (t > p && t[-1] == ' ')
+            t--;
+        if ((size_t)(t - p) == len && memcmp(p, item, len) == 0)
+            return 1;
+        p = e;
+    }
+    return 0;
+}
+
+/* PHP's (bool) of a setting string: "" and "0" are false. */
+static int php_bool(const char *v)
+{
+    return v && *v && strcmp(v, "0") != 0;
+}
+
+moodle_site *moodle_open(db *d, char *err, size_t errlen)
+{
+    moodle_site *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    s->d = d;
+    s->ctx = calloc(MOODLE_CTX_SLOTS, sizeof *s->ctx);
+    if (!s->ctx) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+
+    int exists = db_table_exists(d, "config");
+    if (exists < 0) {
+        snprintf(err, errlen, "cannot read the database: %s", db_error(d));
+        goto fail;
+    }
+    if (exists == 0) {
+        snprintf(err, errlen, "not a Moodle database: there is no table %sconfig",
+                 db_prefix(d) ? db_prefix(d) : "");
+        goto fail;
+    }
+
+    db_stmt *st = db_prepare(d, "SELECT name, value FROM {config}");
+    if (!st || db_exec(st, "") != 0 || kv_read(st, &s->cfg, &s->ncfg) != 0) {
+        snprintf(err, errlen, "cannot read %sconfig: %s", db_prefix(d) ? db_prefix(d) : "",
+                 db_error(d));
+        if (st)
+            db_finalize(st);
+        goto fail;
+    }
+    db_finalize(st);
+
+    /* "2023042401" or "2023042401.00": the integer part is what identifies a release. */
+    const char *v = moodle_config(s, "version");
+    char *end = NULL;
+    long long ver = v ? strtoll(v, &end, 10) : 0;
+    if (!v || end == v || ver <= 0) {
+        snprintf(err, errlen, "not a Moodle site: %sconfig has no version",
+                 db_prefix(d) ? db_prefix(d) : "");
+        goto fail;
+    }
+    s->version = ver;
+    s->release = xstrdup(moodle_config(s, "release"));
+    if (ver < MOODLE_MIN_VERSION || ver >= MOODLE_END_VERSION) {
+        if (*s->release)
+            snprintf(err, errlen, "toolsync supports Moodle 4.1 to 4.5; this site runs %s",
+                     s->release);
+        else
+            snprintf(err, errlen,
+                     "toolsync supports Moodle 4.1 to 4.5; this site runs version %lld", ver);
+        goto fail;
+    }
+
+    /* The acting user of every write: the first site administrator, as an admin CLI
+     * script would run. */
+    const char *admins = moodle_config(s, "siteadmins");
+    s->admin_id = admins ? strtoll(admins + strspn(admins, " "), NULL, 10) : 0;
+    s->guest_id = cfg_int(s, "siteguest", 0);
+    s->mnet_localhost_id = cfg_int(s, "mnet_localhost_id", 1);
+    s->sessiontimeout = cfg_int(s, "sessiontimeout", 28800);
+
+    const char *stores = moodle_plugin_config(s, "tool_log", "enabled_stores");
+    if (!stores && s->err[0]) {
+        snprintf(err, errlen, "%s", s->err);
+        goto fail;
+    }
+    s->log_standard = list_has(stores, "logstore_standard");
+    /* The store's own default is false (sites upgraded from before 3.7 keep the
+     * serialize() format); new installs save 1. */
+    s->log_json = php_bool(moodle_plugin_config(s, "logstore_standard", "jsonformat"));
+    s->err[0] = '\0';
+    return s;
+
+fail:
+    moodle_close(s);
+    return NULL;
+}
+
+void moodle_close(moodle_site *s)
+{
+    if (!s)
+        return;
+    db_stmt **stmts[] = {
+        &s->st_plugin_cfg, &s->st_ctx_insert_id, &s->st_ctx_insert, &s->st_ctx_set_path,
+        &s->st_ctx_find, &s->st_flag_update, &s->st_flag_find, &s->st_flag_insert,
+        &s->st_log_insert, &s->st_pref_find, &s->st_pref_update, &s->st_pref_insert,
+        &s->st_pref_delete,
+    };
+    for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++)
+        if (*stmts[i])
+            db_finalize(*stmts[i]);
+    kv_free(s->cfg, s->ncfg);
+    for (size_t i = 0; i < s->nplugins; i++) {
+        free(s->plugins[i].plugin);
+        kv_free(s->plugins[i].kv, s->plugins[i].n);
+    }
+    free(s->plugins);
+    free(s->release);
+    free(s->ctx);
+    free(s);
+}
+
+db *moodle_db(moodle_site *s) { return s->d; }
+int64_t moodle_version(const moodle_site *s) { return s->version; }
+const char *moodle_release(const moodle_site *s) { return s->release; }
+int64_t moodle_admin_id(const moodle_site *s) { return s->admin_id; }
+int64_t moodle_guest_id(const moodle_site *s) { return s->guest_id; }
+int64_t moodle_mnet_localhost_id(moodle_site *s) { return s->mnet_localhost_id; }
+int64_t moodle_session_timeout(const moodle_site *s) { return s->sessiontimeout; }
+int moodle_logs_to_standard(const moodle_site *s) { return s->log_standard; }
+
+void moodle_forget(moodle_site *s)
+{
+    memset(s->ctx, 0, MOODLE_CTX_SLOTS * sizeof *s->ctx);
+}
+
+const char *moodle_password_scheme(const moodle_site *s, int fast, int *cost)
+{
+    if (s->version >= MOODLE_SHA512_VERSION) {
+        if (cost)
+            *cost = fast ? 5000 : 10000;
+        return MOODLE_HASH_SHA512;
+    }
+    if (cost)
+        *cost = fast ? 4 : 10;
+    return MOODLE_HASH_BCRYPT;
+}

@@ -1,0 +1,95 @@
+/* One run: the state shared by run.c (the file's journey), batch.c (transactions and
+ * replay), header.c (column binding) and host.c (what modules see).
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#ifndef TS_RUN_H
+#define TS_RUN_H
+
+#include "engine.h"
+
+/* One message recorded for a row (a row may get several). */
+typedef struct row_msg {
+    ts_status status;
+    char key[48];
+    char column[64];
+    char *text;
+} row_msg;
+
+struct ts_row {
+    long line;
+    char *raw;               /* verbatim text, for the tryback               */
+    size_t nfields;
+    char **fields;
+    ts_run *run;
+    row_msg *msgs;           /* outcome messages                            */
+    size_t nmsgs, capmsgs;
+    int pre_failed;          /* rejected before reaching the handler        */
+};
+
+/* A cached prepared statement, keyed by its SQL text. */
+struct ts_stmt {
+    db_stmt *st;
+    ts_run *run;
+    char *sql;
+};
+
+struct ts_run {
+    engine *e;
+    handler_entry *he;
+    const ts_handler *h;
+    void *state;             /* the handler's                                */
+    time_t started;
+    int64_t now;
+
+    /* input */
+    char path[4096];
+    char display[4096];
+    char name[1024];         /* base name of the input                       */
+    size_t ncols;
+    char **cols;             /* header names                                 */
+    char *header_line;       /* rebuilt header for the tryback              */
+    char sep;
+
+    /* outputs */
+    report *rep;
+    tryback *tb;
+    char report_path[4096];
+    char tryback_path[4096];
+
+    ts_row *current;         /* row whose callback runs                      */
+    int fatal;               /* database lost or unrecoverable              */
+    char fatal_msg[512];
+
+    /* statement cache (open addressing) */
+    ts_stmt **stmts;
+    size_t nstmts, capstmts;
+
+    /* counters for --stats and the progress line */
+    long rows_done;
+};
+
+/* --- header.c ---------------------------------------------------------------------- */
+/* Validates the header record against the handler's columns.  On failure writes the
+ * file-level message into the report and returns -1. */
+int header_bind(ts_run *r, const csv_record *hdr);
+/* Index of column `name` in the header, or -1. */
+long header_index(const ts_run *r, const char *name);
+
+/* --- batch.c ----------------------------------------------------------------------- */
+/* Applies the rows of one batch (prefetch, rows, commit; replay row by row when needed).
+ * Returns 0, or -1 when the database is gone (r->fatal set; the rows not committed
+ * are marked ERROR). */
+int batch_apply(ts_run *r, ts_row **rows, size_t n);
+/* Writes each row's outcome to the report and failed rows to the tryback, then frees. */
+void batch_flush(ts_run *r, ts_row **rows, size_t n);
+
+/* --- rows (host.c) ------------------------------------------------------------------- */
+ts_row *row_new(ts_run *r, const csv_record *rec);
+void row_free(ts_row *row);
+void row_reset_outcome(ts_row *row);
+ts_status row_status(const ts_row *row);
+void row_add_msg(ts_row *row, ts_status st, const char *key, const char *column,
+                 const char *text);
+void run_stmt_cache_free(ts_run *r);
+
+#endif

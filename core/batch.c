@@ -23,6 +23,8 @@ static int commit_batch(ts_run *r)
 
 static void rollback_batch(ts_run *r)
 {
+    /* Contexts created in the rolled-back writes must not be answered from cache. */
+    moodle_forget(r->e->site);
     if (r->e->flags.dry_run) {
         db_rollback_to(r->e->db, "ts_batch");
         db_release(r->e->db, "ts_batch");
@@ -106,6 +108,7 @@ static int replay(ts_run *r, ts_row **live, size_t m)
             ensure_error_msg(r, row);
             if (db_rollback_to(d, "ts_row") != 0 || db_release(d, "ts_row") != 0)
                 return -1;
+            moodle_forget(r->e->site);
             /* The module may have cached what this row did: start its knowledge over
              * for the rows that follow. */
             if (r->h->rollback)

@@ -107,8 +107,21 @@ static cfg_opt_t global_opts[] = {
 
 #define NGLOBAL (sizeof global_opts / sizeof global_opts[0] - 1)
 
+/* libconfuse's own messages, completed with the file and line and a line end. */
+static const char *parsing_path;
+static int last_line;
+
+static void conf_error(cfg_t *cfg, const char *fmt, va_list ap)
+{
+    int line = cfg && cfg->line ? cfg->line : last_line;
+    fprintf(stderr, "toolsync: %s:%d: ", parsing_path ? parsing_path : "toolsync.conf", line);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
 static void set_validators(cfg_t *cfg)
 {
+    cfg_set_error_function(cfg, conf_error);
     cfg_set_validate_func(cfg, "csvseparator", validate_separator);
     cfg_set_validate_func(cfg, "database|type", validate_dbtype);
 }
@@ -168,6 +181,7 @@ static int apply_overrides(cfg_t *cfg, const conf_override *ov, size_t nov, int 
 
 static int parse_file(cfg_t *cfg, const char *path)
 {
+    parsing_path = path;
     int rc = cfg_parse(cfg, path);
     if (rc == CFG_FILE_ERROR) {
         fprintf(stderr, "toolsync: cannot read configuration %s: %s\n", path, strerror(errno));
@@ -176,9 +190,53 @@ static int parse_file(cfg_t *cfg, const char *path)
     return rc == CFG_SUCCESS ? 0 : -1;
 }
 
+/* Names of the sections opened in the file ("name {"), found by a plain scan: the first
+ * pass must step over module sections it cannot know yet, and libconfuse only ignores
+ * unknown options inside sections it was told about. */
+static size_t scan_sections(const char *path, char names[][64], size_t max)
+{
+    FILE *f = fopen(path, "r");
+    char line[1024];
+    size_t n = 0;
+    if (!f)
+        return 0;
+    while (n < max && fgets(line, sizeof line, f)) {
+        char *p = line;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        size_t len = 0;
+        while ((p[len] >= 'a' && p[len] <= 'z') || (p[len] >= 'A' && p[len] <= 'Z') ||
+               (p[len] >= '0' && p[len] <= '9') || p[len] == '_' || p[len] == '-')
+            len++;
+        char *q = p + len;
+        while (*q == ' ' || *q == '\t')
+            q++;
+        if (len == 0 || len >= 64 || *q != '{' || strncmp(p, "database", len) == 0)
+            continue;
+        memcpy(names[n], p, len);
+        names[n][len] = 0;
+        n++;
+    }
+    fclose(f);
+    return n;
+}
+
 cfg_t *config_parse_global(const char *path, const conf_override *ov, size_t nov)
 {
-    cfg_t *cfg = cfg_init(global_opts, CFGF_IGNORE_UNKNOWN);
+    static char names[TS_MAX_MODULES][64];
+    static cfg_opt_t anything[] = { CFG_STR("__unknown", 0, CFGF_NONE), CFG_END() };
+    size_t nsec = scan_sections(path, names, TS_MAX_MODULES);
+    cfg_opt_t *opts = calloc(NGLOBAL + nsec + 2, sizeof *opts);
+    memcpy(opts, global_opts, NGLOBAL * sizeof *opts);
+    for (size_t i = 0; i < nsec; i++) {
+        cfg_opt_t sec = CFG_SEC(names[i], anything, CFGF_NONE);
+        opts[NGLOBAL + i] = sec;
+    }
+    cfg_opt_t unknown = CFG_STR("__unknown", 0, CFGF_NONE), end = CFG_END();
+    opts[NGLOBAL + nsec] = unknown;
+    opts[NGLOBAL + nsec + 1] = end;
+    cfg_t *cfg = cfg_init(opts, CFGF_IGNORE_UNKNOWN);
+    free(opts);
     set_validators(cfg);
     if (parse_file(cfg, path) != 0 || apply_overrides(cfg, ov, nov, 0) != 0) {
         cfg_free(cfg);

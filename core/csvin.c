@@ -16,13 +16,14 @@
  *
  * Memory is bounded by the longest accepted record (max_record): a record that grows
  * past it is dropped from libcsv and followed to its end by a tiny state machine that
- * mirrors libcsv's quote handling (qstate below) without buffering anything.
+ * mirrors libcsv's quote states (csvin_scan.c) without buffering anything.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
 #include "csvin.h"
+#include "csvin_scan.h"
 
 #include <csv.h>
 #include <errno.h>
@@ -45,18 +46,7 @@
 #define ENC_MARK         0xFF
 
 enum { LS_START, LS_SKIP, LS_RECORD };           /* what the current physical line is */
-enum { Q_START, Q_UNQ, Q_INQ, Q_MHE };           /* mirror of libcsv's states         */
 enum { RAW_CONTENT, RAW_TERM, RAW_LF_AFTER_CR }; /* kinds of bytes added to a record  */
-
-/* Mirror of libcsv's (non-strict) state transitions, without the field contents:
- * Q_START = row or field not begun, Q_UNQ = inside an unquoted field, Q_INQ = inside a
- * quoted field, Q_MHE = just after a quote inside a quoted field. */
-struct qstate {
-    int st;
-    int spaces;               /* blanks seen in Q_MHE                               */
-    long line, col;           /* position of the last byte fed (col in characters)   */
-    long open_line, open_col; /* where the last quoted field was opened              */
-};
 
 struct csvin {
     int fd;
@@ -82,7 +72,7 @@ struct csvin {
     unsigned char *rbuf;      /* raw text of the current record (+2 spare bytes)       */
     size_t rlen, rcap, line_start;
     int toolong;
-    struct qstate q;          /* valid while toolong                                  */
+    struct csvin_qstate q;    /* valid while toolong                                  */
     int bad;                  /* an invalid byte was found in this record              */
     csvin_error bad_err;
 
@@ -114,91 +104,6 @@ static void set_err(csvin_error *err, const char *key, long line, long column,
 static int is_utf8_name(const char *e)
 {
     return !strcasecmp(e, "UTF-8") || !strcasecmp(e, "UTF8");
-}
-
-/* ------------------------------------------------------------------ mirror of libcsv */
-
-static void q_init(struct qstate *q, long line)
-{
-    memset(q, 0, sizeof *q);
-    q->st = Q_START;
-    q->line = line;
-}
-
-/* Bytes of one physical line (no CR/LF in them). */
-static void q_content(struct qstate *q, const unsigned char *s, size_t n, unsigned char sep)
-{
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = s[i];
-        if ((c & 0xC0) != 0x80)
-            q->col++;
-        switch (q->st) {
-        case Q_START:
-            if (c == sep || c == ' ' || c == '\t')
-                break;
-            if (c == '"') {
-                q->st = Q_INQ;
-                q->open_line = q->line;
-                q->open_col = q->col;
-            } else {
-                q->st = Q_UNQ;
-            }
-            break;
-        case Q_UNQ:              /* a quote here is literal (non-strict libcsv) */
-            if (c == sep)
-                q->st = Q_START;
-            break;
-        case Q_INQ:
-            if (c == '"') {
-                q->st = Q_MHE;
-                q->spaces = 0;
-            }
-            break;
-        case Q_MHE:
-            if (c == sep)
-                q->st = Q_START;
-            else if (c == ' ' || c == '\t')
-                q->spaces = 1;
-            else if (c == '"') {
-                if (q->spaces)   /* `"a" "`: libcsv keeps the quote, stays here */
-                    q->spaces = 0;
-                else             /* doubled quote */
-                    q->st = Q_INQ;
-            } else {
-                q->st = Q_INQ;   /* `"a"b`: non-strict libcsv goes on, still quoted */
-            }
-            break;
-        }
-    }
-}
-
-/* End of a physical line: 1 when it ends the record. */
-static int q_term(struct qstate *q)
-{
-    q->line++;
-    q->col = 0;
-    if (q->st == Q_INQ)
-        return 0;
-    q->st = Q_START;
-    return 1;
-}
-
-/* Runs the mirror over a record's raw text (lines separated by CR, LF or CRLF). */
-static void q_replay(struct qstate *q, const unsigned char *s, size_t n, unsigned char sep)
-{
-    size_t i = 0;
-    while (i < n) {
-        size_t j = i;
-        while (j < n && s[j] != '\n' && s[j] != '\r')
-            j++;
-        q_content(q, s + i, j - i, sep);
-        if (j == n)
-            break;
-        q_term(q);
-        if (s[j] == '\r' && j + 1 < n && s[j + 1] == '\n')
-            j++;
-        i = j + 1;
-    }
 }
 
 /* ------------------------------------------------------------------ input */
@@ -348,8 +253,8 @@ static int grow(void **buf, size_t *cap, size_t need, size_t unit)
 static void enter_toolong(csvin *in)
 {
     in->toolong = 1;
-    q_init(&in->q, in->rec_line);
-    q_replay(&in->q, in->rbuf, in->rlen, (unsigned char)in->sep);
+    csvin_q_init(&in->q, in->rec_line);
+    csvin_q_replay(&in->q, in->rbuf, in->rlen, (unsigned char)in->sep);
     size_t keep = in->rlen < TOOLONG_PREFIX ? in->rlen : TOOLONG_PREFIX;
     while (keep > 0 && keep < in->rlen && (in->rbuf[keep] & 0xC0) == 0x80)
         keep--;                  /* do not cut a character in two */
@@ -374,11 +279,11 @@ static int raw_add(csvin *in, const unsigned char *s, size_t n, int kind)
         }
         enter_toolong(in);
         if (kind == RAW_TERM)    /* newline inside quotes (libcsv said so) */
-            q_term(&in->q);
+            csvin_q_term(&in->q);
     }
     if (in->toolong) {
         if (kind == RAW_CONTENT)
-            q_content(&in->q, s, n, (unsigned char)in->sep);
+            csvin_q_content(&in->q, s, n, (unsigned char)in->sep);
         return 0;
     }
     if (grow((void **)&in->rbuf, &in->rcap, in->rlen + n + 2, 1))
@@ -388,52 +293,17 @@ static int raw_add(csvin *in, const unsigned char *s, size_t n, int kind)
     return 0;
 }
 
-static int is_trim(unsigned char c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\0' || c == '\v';
-}
-
-/* libcsv field callback: trim, strip one '"' on each side, decode &#44 / &#59. */
+/* libcsv field callback: the cleaned value is stored in fbuf. */
 static void on_field(void *s, size_t len, void *data)
 {
     csvin *in = data;
-    const unsigned char *p = s;
-
-    while (len && is_trim(p[0]))
-        p++, len--;
-    while (len && is_trim(p[len - 1]))
-        len--;
-    if (len && p[0] == '"')
-        p++, len--;
-    if (len && p[len - 1] == '"')
-        len--;
-
     if (grow((void **)&in->fbuf, &in->fcap, in->flen + len + 1, 1) ||
         grow((void **)&in->foff, &in->focap, in->nf + 1, sizeof *in->foff)) {
         in->oom = 1;
         return;
     }
     in->foff[in->nf++] = in->flen;
-    unsigned char *d = (unsigned char *)in->fbuf + in->flen;
-    const unsigned char *amp;
-    while (len && (amp = memchr(p, '&', len)) != NULL) {
-        size_t k = (size_t)(amp - p);
-        memcpy(d, p, k);
-        d += k, p += k, len -= k;
-        if (len >= 4 && p[1] == '#' && ((p[2] == '4' && p[3] == '4') ||
-                                        (p[2] == '5' && p[3] == '9'))) {
-            *d++ = p[2] == '4' ? ',' : ';';
-            k = (len >= 5 && p[4] == ';') ? 5 : 4;
-        } else {
-            *d++ = '&';
-            k = 1;
-        }
-        p += k, len -= k;
-    }
-    memcpy(d, p, len);
-    d += len;
-    *d++ = '\0';
-    in->flen = (size_t)(d - (unsigned char *)in->fbuf);
+    in->flen += csvin_clean_value(s, len, in->fbuf + in->flen) + 1;
 }
 
 /* libcsv end-of-row callback (only ever at the "\n" we add after a line). */
@@ -443,59 +313,13 @@ static void on_row(int c, void *data)
     ((csvin *)data)->row_done = 1;
 }
 
-/* Offset of the first byte that is not well-formed UTF-8 (RFC 3629), n if none. */
-static size_t utf8_check(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        if (i + 8 <= n) {        /* ASCII fast path, 8 bytes at a time */
-            uint64_t w;
-            memcpy(&w, s + i, 8);
-            if (!(w & 0x8080808080808080ULL)) {
-                i += 8;
-                continue;
-            }
-        }
-        unsigned char c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t len;
-        unsigned char lo = 0x80, hi = 0xBF;  /* range of the second byte */
-        if (c >= 0xC2 && c <= 0xDF)
-            len = 2;
-        else if (c >= 0xE0 && c <= 0xEF) {
-            len = 3;
-            if (c == 0xE0)
-                lo = 0xA0;       /* overlong */
-            else if (c == 0xED)
-                hi = 0x9F;       /* surrogates */
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            len = 4;
-            if (c == 0xF0)
-                lo = 0x90;       /* overlong */
-            else if (c == 0xF4)
-                hi = 0x8F;       /* above U+10FFFF */
-        } else
-            return i;
-        if (i + len > n || s[i + 1] < lo || s[i + 1] > hi)
-            return i;
-        for (size_t k = 2; k < len; k++)
-            if ((s[i + k] & 0xC0) != 0x80)
-                return i;
-        i += len;
-    }
-    return n;
-}
-
 /* Checks the physical line just completed; remembers the first bad byte of a record. */
 static void check_line(csvin *in)
 {
     const unsigned char *s = in->rbuf + in->line_start;
     size_t n = in->rlen - in->line_start, bad;
     if (in->cd == (iconv_t)-1) {
-        bad = utf8_check(s, n);
+        bad = csvin_utf8_check(s, n);
     } else {
         const unsigned char *m = memchr(s, ENC_MARK, n);
         bad = m ? (size_t)(m - s) : n;
@@ -574,7 +398,8 @@ static int finish_record(csvin *in, csv_record *rec, csvin_error *err)
         return -1;
     }
     if (in->bad) {
-        if (unmark_raw(in))
+        /* UTF-8 input: the raw bytes go back verbatim; converted input: show U+FFFD */
+        if (in->cd != (iconv_t)-1 && unmark_raw(in))
             return fail_oom(in, err);
         rec_fill(in, rec);
         if (err)
@@ -606,7 +431,7 @@ static int end_of_line(csvin *in, unsigned char t, csv_record *rec, csvin_error 
         return 0;
     }
     if (in->toolong)
-        return q_term(&in->q) ? finish_record(in, rec, err) : 0;
+        return csvin_q_term(&in->q) ? finish_record(in, rec, err) : 0;
 
     if (!in->bad)
         check_line(in);
@@ -635,8 +460,8 @@ static int at_eof(csvin *in, csv_record *rec, csvin_error *err)
         return 0;
     /* end of file inside a quoted field: find where that quote was opened */
     if (!in->toolong) {
-        q_init(&in->q, in->rec_line);
-        q_replay(&in->q, in->rbuf, in->rlen, (unsigned char)in->sep);
+        csvin_q_init(&in->q, in->rec_line);
+        csvin_q_replay(&in->q, in->rbuf, in->rlen, (unsigned char)in->sep);
     }
     in->in_record = 0;
     rec_fill(in, rec);

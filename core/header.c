@@ -72,6 +72,11 @@ int header_bind(ts_run *r, const csv_record *hdr)
     for (size_t i = 0; i < hdr->nfields; i++)
         r->cols[i] = strdup(hdr->fields[i] ? hdr->fields[i] : "");
 
+    if (h->flags & TS_H_BINARY) {
+        r->header_line = strdup("");
+        return 0;
+    }
+
     /* A header holding another separator means the file was written with another one:
      * refuse rather than read each line as one garbage column. */
     static const char others[] = "\t,;:";

@@ -275,9 +275,14 @@ static int h_event(ts_run *r, const char *ev, const char *target, const char *ac
 }
 static int h_hash_passwords(ts_run *r, const char *const *plain, char **out, size_t n)
 {
+    /* The site's own scheme (bcrypt up to 4.2, SHA-512 from 4.3) at a low cost: Moodle
+     * re-hashes at its own cost at the first login, and imports stay fast. */
     cfg_t *c = r->e->cfg;
-    return moodle_hash_passwords(plain, out, n, (int)cfg_getint(c, "passwordhashcost"),
-                                 (int)cfg_getint(c, "threads"));
+    int cost = 0;
+    const char *scheme = moodle_password_scheme(r->e->site, 1, &cost);
+    if (strcmp(scheme, MOODLE_HASH_BCRYPT) == 0)
+        cost = (int)cfg_getint(c, "passwordhashcost");
+    return moodle_hash_passwords_scheme(scheme, plain, out, n, cost, (int)cfg_getint(c, "threads"));
 }
 static int h_set_pref(ts_run *r, int64_t uid, const char *name, const char *value)
 {

@@ -143,6 +143,11 @@ static int read_header(ts_run *r, csvin *in)
 {
     csv_record rec;
     csvin_error err;
+    if (r->h->flags & TS_H_BINARY) {
+        /* Not CSV: the handler sees one row whose only column is the file's path. */
+        csv_record fake = { 1, (char *[]){ "path" }, 0, 0, "path" };
+        return header_bind(r, &fake);
+    }
     if (r->h->flags & TS_H_NO_HEADER) {
         csv_record fake = { 1, (char *[]){ (char *)r->h->columns[0].name }, 0, 0, "" };
         return header_bind(r, &fake);
@@ -187,6 +192,14 @@ static void flush_and_progress(ts_run *r, ts_row **batch, size_t *n, csvin *in)
  * turned out unreadable (truncated quote), r->fatal when the database went away. */
 static int process_rows(ts_run *r, csvin *in)
 {
+    if (!in) {
+        /* A binary input (zip of pictures...) is one row: the file itself. */
+        csv_record rec = { 1, (char *[]){ r->path }, 1, 1, r->name };
+        ts_row *row = row_new(r, &rec);
+        batch_apply(r, &row, 1);
+        batch_flush(r, &row, 1);
+        return 0;
+    }
     long bsize = strtol(config_global_str(r->e->cfg, "batchsize"), NULL, 10);
     if (bsize < 1)
         bsize = 1;
@@ -377,12 +390,14 @@ int run_handler(engine *e, handler_entry *he, const char *explicit_file)
         return TS_EXIT_FATAL;
     }
 
+    moodle_purges_reset();
     csvin_options opt = { r->sep, config_global_str(e->cfg, "encoding"),
                           (size_t)strtol(config_global_str(e->cfg, "maxlinelength"), NULL, 10) };
     csvin_error cerr;
     memset(&cerr, 0, sizeof cerr);
-    csvin *in = csvin_open(r->path, &opt, &cerr);
-    if (!in) {
+    int binary = (r->h->flags & TS_H_BINARY) != 0;
+    csvin *in = binary ? NULL : csvin_open(r->path, &opt, &cerr);
+    if (!in && !binary) {
         char msg[5200];
         snprintf(msg, sizeof msg, "%.4000s: %.1000s", r->display, cerr.text);
         report_file(r->rep, TS_ERROR, cerr.key, msg);
@@ -395,6 +410,7 @@ int run_handler(engine *e, handler_entry *he, const char *explicit_file)
 
     if (read_header(r, in) != 0) {
         /* Header refused: nothing processed, input left in place, no tryback. */
+        if (in)
         csvin_close(in);
         report_close(r->rep);
         fs_release(lock);
@@ -422,7 +438,8 @@ int run_handler(engine *e, handler_entry *he, const char *explicit_file)
             if (c->error == 0)
                 report_file(r->rep, TS_ERROR, "handlerrefused",
                             "the handler refused the file (see log)");
-            csvin_close(in);
+            if (in)
+        csvin_close(in);
             if (e->flags.dry_run)
                 db_rollback(e->db);
             finish_files(r, 0);
@@ -435,7 +452,7 @@ int run_handler(engine *e, handler_entry *he, const char *explicit_file)
         begun = 1;
         progress_start(r, e->flags);
         file_error = process_rows(r, in) != 0;
-        report_count_comments(r->rep, csvin_skipped(in));
+        report_count_comments(r->rep, in ? csvin_skipped(in) : 0);
         if (!r->fatal && r->h->end_file) {
             int ok = (e->flags.dry_run ? db_savepoint(e->db, "ts_end") : db_begin(e->db)) == 0;
             if (ok && r->h->end_file(r, r->state) != 0) {
@@ -451,7 +468,8 @@ int run_handler(engine *e, handler_entry *he, const char *explicit_file)
         db_rollback(e->db);
     if (begun && r->h->free_state)
         r->h->free_state(r->state);
-    csvin_close(in);
+    if (in)
+        csvin_close(in);
 
     if (r->fatal) {
         report_file(r->rep, TS_ERROR, "dbconnectionlost", r->fatal_msg);

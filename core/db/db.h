@@ -3,6 +3,9 @@
  *
  * Callers write SQL with `{name}` for table names (expanded with the table prefix) and `?`
  * for parameters (rewritten to $1.. for PostgreSQL).  Values are always bound.
+ * `{name}` is expanded everywhere, in literals too (`nextval('{user}_id_seq')`); only
+ * `{[a-z0-9_]+}` is, so `'{"a":1}'` stays.  A `?` in a literal, quoted identifier or
+ * comment is no parameter.
  * Nothing here knows Moodle.
  */
 #ifndef TS_DB_H

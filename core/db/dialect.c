@@ -6,6 +6,7 @@
  * everywhere, literals included, so that `nextval('{user}_id_seq')` works.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>

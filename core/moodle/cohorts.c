@@ -38,7 +38,7 @@ int64_t moodle_cohort_create(moodle_site *s, int64_t now, int64_t contextid, con
     int64_t id = enrol_reserve_id(s, "cohort");
     if (id < 0)
         return -1;
-    id = enrol_insert(s, SQL_COHORT_INSERT_ID, SQL_COHORT_INSERT, "iissssii", id, contextid,
+    id = enrol_insert(s, SQL_COHORT_INSERT_ID, SQL_COHORT_INSERT, "iisssii", id, contextid,
                       name, idnumber, description ? description : "", now, now);
     if (id < 0)
         return -1;

@@ -86,7 +86,7 @@ int64_t moodle_group_create(moodle_site *s, int64_t now, int64_t courseid, const
     if (id < 0)
         return -1;
     id = enrol_insert(s, v42 ? SQL_GROUP42_INSERT_ID : SQL_GROUP_INSERT_ID,
-                      v42 ? SQL_GROUP42_INSERT : SQL_GROUP_INSERT, "iissssii", id,
+                      v42 ? SQL_GROUP42_INSERT : SQL_GROUP_INSERT, "iisssii", id,
                       courseid, gidnumber, gname, description, now, now);
     if (id < 0)
         return -1;
@@ -195,14 +195,15 @@ int moodle_group_add_member(moodle_site *s, int64_t now, int64_t groupid, int64_
     moodle_request_purge(s, "user_group_groupings");
     moodle_request_purge(s, "groupdata");
 
-    /* itemid: the number 0 when nobody owns the membership, else the owner's id as
+    /* itemid: PHP's default 0 (a number) when none is given, else the owner's id as
      * the plugin read it from the database (a string). */
     char json[160], comp[128];
-    if (*component)
+    if (itemid)
         snprintf(json, sizeof json, "{\"component\":%s,\"itemid\":\"%lld\"}",
                  enrol_json_str(comp, sizeof comp, component), (long long)itemid);
     else
-        snprintf(json, sizeof json, "{\"component\":\"\",\"itemid\":0}");
+        snprintf(json, sizeof json, "{\"component\":%s,\"itemid\":0}",
+                 enrol_json_str(comp, sizeof comp, component));
     if (enrol_event(s, now, "group_member_added", "c", "groups", groupid, &ctx, userid,
                     json) < 0)
         return -1;

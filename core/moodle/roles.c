@@ -4,8 +4,8 @@
  * spec/moodle-writes.md §1.8-1.9.  role_assigned carries {"id":<new id>, "component",
  * "itemid"}: the id is a number (insert_record() returns an int), itemid is the number 0
  * for manual assignments and, for plugin-owned ones, the enrol instance id as read from
- * the database (a string).  role_unassigned carries the deleted row's values, all
- * strings.
+ * the database (a string) - a non-zero itemid always comes from such a record.
+ * role_unassigned carries the deleted row's values, all strings.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,7 +87,7 @@ int moodle_role_assign(moodle_site *s, int64_t now, int64_t roleid, int64_t cont
     enrol_role_changed(s, roleid, &ctx);
 
     char json[160], comp[128], item[32];
-    if (*component)
+    if (itemid)
         snprintf(item, sizeof item, "\"%lld\"", (long long)itemid);
     else
         snprintf(item, sizeof item, "%lld", (long long)itemid);

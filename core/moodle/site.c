@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "moodle/moodle_internal.h"
+#include "moodle/enrol.h"
 
 /* Supported: Moodle 4.1.0 (2022112800) up to every 4.5.x.  A stable branch keeps its
  * branching date in the version (4.5.0 = 2024100700, 4.5.n = 20241007nn), and
@@ -264,6 +265,8 @@ void moodle_close(moodle_site *s)
 {
     if (!s)
         return;
+    /* The enrolment writers keep their own statements on this site. */
+    moodle_enrol_release(s);
     db_stmt **stmts[] = {
         &s->st_plugin_cfg, &s->st_ctx_insert_id, &s->st_ctx_insert, &s->st_ctx_set_path,
         &s->st_ctx_find, &s->st_flag_update, &s->st_flag_find, &s->st_flag_insert,

@@ -244,6 +244,7 @@ svc_run() {
 
 pg_stop() {
     local dir pidf pid bin
+    [ -d "$1" ] || return 0
     dir=$(absdir "$1")
     pidf=$dir/data/postmaster.pid
     if [ -f "$pidf" ]; then
@@ -378,6 +379,7 @@ my_start() {
 
 my_stop() {
     local dir pid
+    [ -d "$1" ] || return 0
     dir=$(absdir "$1")
     if [ -f "$dir/mariadbd.pid" ]; then
         pid=$(cat "$dir/mariadbd.pid")
@@ -418,7 +420,7 @@ my_createdb() {
 
 # ------------------------------------------------------------------------------------
 usage() {
-    sed -n '3,12p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '5,12p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 

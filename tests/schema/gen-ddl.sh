@@ -32,6 +32,15 @@ case $prefix in
     [!a-z]*) echo "$0: the prefix must start with a letter" >&2; exit 2 ;;
 esac
 
+schema=${TS_SCHEMA:-$here/moodle.schema}
+defaults=${TS_DEFAULTS:-$here/defaults.sql}
+[ -r "$schema" ] || { echo "$0: cannot read $schema" >&2; exit 1; }
+if [ "$what" = ddl ]; then
+    set -- "$schema"
+else
+    [ -r "$defaults" ] || { echo "$0: cannot read $defaults" >&2; exit 1; }
+    set -- "$schema" "$defaults"
+fi
+
 exec "${AWK:-awk}" -v dialect="$dialect" -v prefix="$prefix" -v what="$what" \
-    -f "$here/gen-ddl.awk" \
-    "${TS_SCHEMA:-$here/moodle.schema}" "${TS_DEFAULTS:-$here/defaults.sql}"
+    -f "$here/gen-ddl.awk" "$@"

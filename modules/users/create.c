@@ -1,0 +1,208 @@
+/* Creation of an account as user_create_user() leaves it (moodle-writes §1.1): the
+ * {user} row with the site's defaults, the user context, the password preference and
+ * events, then the tool_sync extras (create_password preferences, profile fields).
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "users.h"
+
+#define V1_10(v) v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10]
+#define V11_20(v) v[11], v[12], v[13], v[14], v[15], v[16], v[17], v[18], v[19], v[20]
+#define V21_30(v) v[21], v[22], v[23], v[24], v[25], v[26], v[27], v[28], v[29], v[30]
+#define V31_40(v) v[31], v[32], v[33], v[34], v[35], v[36], v[37], v[38], v[39], v[40]
+#define V41_47(v) v[41], v[42], v[43], v[44], v[45], v[46], v[47]
+/* The values of every column but id, in UCOLS order (all bound as text: each database
+ * converts to the column's type). */
+#define UVALUES(v) V1_10(v), V11_20(v), V21_30(v), V31_40(v), V41_47(v)
+
+_Static_assert(UC_COUNT == 48, "UVALUES lists columns 1..47");
+
+static const char *col_list(void)
+{
+    return UCOL_LIST + strlen("id, ");
+}
+
+/* --- passwords ------------------------------------------------------------------------ */
+
+char *password_value(users_state *s, uline *l, const urec *r, int *changed)
+{
+    *changed = 0;
+    if (!l->has_password || !*l->password)
+        return r ? NULL : strdup("");   /* never the plugin's placeholder text */
+    if (strcmp(l->password, "*NOPASS*") == 0) {
+        if (r && streq_null(r->v[UC_PASSWORD], "*NOPASS*"))
+            return NULL;
+        *changed = 1;
+        return strdup("*NOPASS*");
+    }
+    if (r && r->v[UC_PASSWORD] && *r->v[UC_PASSWORD] &&
+        H->check_password(l->password, r->v[UC_PASSWORD]) == 1)
+        return NULL;   /* same password: nothing to write (re-runs change nothing) */
+    char k[24];
+    snprintf(k, sizeof k, "%ld", l->line);
+    void **slot = smap_slot(s->pw, k);
+    char *hash = *slot;
+    *slot = NULL;
+    if (!hash) {
+        const char *plain[1] = { l->password };
+        char *out[1] = { NULL };
+        if (H->hash_passwords(s->run, plain, out, 1) != 0 || !out[0]) {
+            free(out[0]);
+            ob_add(s, TS_ERROR, "passwordhasherror", "password",
+                   "the password could not be hashed");
+            return NULL;
+        }
+        hash = out[0];
+    }
+    *changed = 2;   /* a real password: events follow */
+    return hash;
+}
+
+int password_changed(users_state *s, int64_t userid, int64_t ctxid, const char *auth)
+{
+    if (!auth || strcmp(auth, "manual") != 0)
+        return 0;
+    char now[24];
+    snprintf(now, sizeof now, "%lld", (long long)H->now(s->run));
+    if (H->set_user_preference(s->run, userid, "auth_manual_passwordupdatetime", now) != 0)
+        return -1;
+    return H->event(s->run, "\\core\\event\\user_password_updated", "user_password",
+                    "updated", "u", 0, NULL, 0, ctxid, 30, userid, 0, userid,
+                    "{\"forgottenreset\":false}");
+}
+
+/* --- the user context ------------------------------------------------------------------- */
+
+int64_t user_context(users_state *s, int64_t userid)
+{
+    int64_t id = 0;
+    char path[256];
+    if (H->context_path(s->run, 30, userid, &id, path) == 0 && id > 0)
+        return id;
+    /* context_user::instance() creates a missing context on the fly. */
+    return H->context_create(s->run, 30, userid, "/1", NULL);
+}
+
+/* --- creation --------------------------------------------------------------------------- */
+
+static void set_default(char **v, int c, const char *value)
+{
+    if (!v[c])
+        v[c] = strdup(value);
+}
+
+static void set_int_default(char **v, int c, long long value)
+{
+    if (!v[c])
+        v[c] = xprintf("%lld", value);
+}
+
+int create_account(users_state *s, uline *l, urec **out)
+{
+    char *v[UC_COUNT] = { 0 };
+    int64_t now = H->now(s->run);
+    int ret = -1;
+    *out = NULL;
+
+    for (int c = 0; c < UC_COUNT; c++)
+        if (l->given[c] && l->val[c])
+            v[c] = strdup(l->val[c]);
+    int pwkind = 0;
+    v[UC_PASSWORD] = password_value(s, l, NULL, &pwkind);
+    if (!v[UC_PASSWORD])
+        goto done;   /* hashing failed (outcome added) */
+
+    set_default(v, UC_AUTH, "manual");
+    set_default(v, UC_CONFIRMED, "1");
+    set_default(v, UC_POLICYAGREED, "0");
+    free(v[UC_DELETED]);
+    v[UC_DELETED] = strdup("0");
+    set_default(v, UC_SUSPENDED, "0");
+    set_int_default(v, UC_MNETHOSTID, (long long)l->host);
+    set_default(v, UC_IDNUMBER, "");
+    set_default(v, UC_EMAIL, "");
+    set_default(v, UC_EMAILSTOP, "0");
+    static const int empty[] = { UC_PHONE1, UC_PHONE2, UC_INSTITUTION, UC_DEPARTMENT,
+                                 UC_ADDRESS, UC_THEME, UC_LASTIP, UC_SECRET };
+    for (size_t i = 0; i < sizeof empty / sizeof empty[0]; i++)
+        set_default(v, empty[i], "");
+    set_default(v, UC_CITY, s->def_city);
+    set_default(v, UC_COUNTRY, s->def_country);
+    set_default(v, UC_LANG, s->def_lang);
+    set_default(v, UC_CALENDARTYPE, s->def_calendartype);
+    set_default(v, UC_TIMEZONE, "99");
+    static const int zero[] = { UC_FIRSTACCESS, UC_LASTACCESS, UC_LASTLOGIN, UC_CURRENTLOGIN,
+                                UC_PICTURE, UC_TRUSTBITMASK };
+    for (size_t i = 0; i < sizeof zero / sizeof zero[0]; i++)
+        set_default(v, zero[i], "0");
+    set_default(v, UC_DESCRIPTIONFORMAT, "1");
+    set_int_default(v, UC_MAILFORMAT, s->def_mailformat);
+    set_int_default(v, UC_MAILDIGEST, s->def_maildigest);
+    set_int_default(v, UC_MAILDISPLAY, s->def_maildisplay);
+    set_int_default(v, UC_AUTOSUBSCRIBE, s->def_autosubscribe);
+    set_int_default(v, UC_TRACKFORUMS, s->def_trackforums);
+    free(v[UC_TIMECREATED]);
+    free(v[UC_TIMEMODIFIED]);
+    v[UC_TIMECREATED] = xprintf("%lld", (long long)now);
+    v[UC_TIMEMODIFIED] = xprintf("%lld", (long long)now);
+    /* description, imagealt, *phonetic, middlename, alternatename, moodlenetprofile stay
+     * NULL unless given (moodle-writes §0.6). */
+
+    static char *sql_id, *sql_noid;
+    if (!sql_id) {
+        char q[8 + 3 * UC_COUNT] = "";
+        for (int c = 1; c < UC_COUNT; c++)
+            strcat(q, c > 1 ? ", ?" : "?");
+        sql_id = xprintf("INSERT INTO {user} (id, %s) VALUES (?, %s)", col_list(), q);
+        sql_noid = xprintf("INSERT INTO {user} (%s) VALUES (%s)", col_list(), q);
+    }
+    char types[UC_COUNT + 2];
+    memset(types, 's', UC_COUNT);
+    types[UC_COUNT] = '\0';
+    types[0] = 'i';                      /* the id, when reserved */
+    int64_t id = H->reserve_id(s->run, "user");
+    ts_stmt *st;
+    if (id > 0) {
+        st = Q(s, sql_id);
+        if (!st || H->exec(st, types, id, UVALUES(v)) != 0)
+            goto done;
+    } else {
+        st = Q(s, sql_noid);
+        if (!st || H->exec(st, types + 1, UVALUES(v)) != 0)
+            goto done;
+        id = H->last_id(st);
+        if (id <= 0)
+            goto done;
+    }
+
+    int64_t ctx = H->context_create(s->run, 30, id, "/1", NULL);
+    if (ctx <= 0)
+        goto done;
+    if (pwkind == 2 && password_changed(s, id, ctx, v[UC_AUTH]) != 0)
+        goto done;
+    if (H->event(s->run, "\\core\\event\\user_created", "user", "created", "c", 0, "user", id,
+                 ctx, 30, id, 0, id, NULL) != 0)
+        goto done;
+
+    /* Passwords Moodle's cron generates and mails (spec 20 §3.6 steps 2-3). */
+    if (s->createpasswords && !(l->has_password && *l->password)) {
+        if (H->set_user_preference(s->run, id, "create_password", "1") != 0)
+            goto done;
+        if (!l->has_password &&
+            H->set_user_preference(s->run, id, "auth_forcepasswordchange", "1") != 0)
+            goto done;
+    }
+
+    urec *r = store_add_new(&s->store, id, v);
+    if (profile_save(s, l, r) != 0)
+        goto done;
+    *out = r;
+    ob_add(s, TS_OK, "useraccountadded", NULL, "%lld , %s", (long long)id, l->username);
+    ret = 0;
+done:
+    for (int c = 0; c < UC_COUNT; c++)
+        free(v[c]);
+    return ret;
+}

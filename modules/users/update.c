@@ -1,0 +1,165 @@
+/* Update of an existing account as user_update_user() does (moodle-writes §1.2-1.3):
+ * only the file's columns and timemodified, nothing at all when nothing changes.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * One UPDATE text serves every file: each column is written as COALESCE(?, column), a
+ * NULL parameter keeping the stored value (Moodle never writes NULL on update), so the
+ * statement is prepared once and columns absent from the file are never touched.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "users.h"
+
+#define V1_10(v) v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10]
+#define V11_20(v) v[11], v[12], v[13], v[14], v[15], v[16], v[17], v[18], v[19], v[20]
+#define V21_30(v) v[21], v[22], v[23], v[24], v[25], v[26], v[27], v[28], v[29], v[30]
+#define V31_40(v) v[31], v[32], v[33], v[34], v[35], v[36], v[37], v[38], v[39], v[40]
+#define V41_47(v) v[41], v[42], v[43], v[44], v[45], v[46], v[47]
+#define UVALUES(v) V1_10(v), V11_20(v), V21_30(v), V31_40(v), V41_47(v)
+
+static const char *update_sql(void)
+{
+    static char *sql;
+    if (!sql) {
+        size_t size = 64 + UC_COUNT * 64;
+        sql = malloc(size);
+        size_t o = (size_t)snprintf(sql, size, "UPDATE {user} SET ");
+        for (int c = 1; c < UC_COUNT; c++)
+            o += (size_t)snprintf(sql + o, size - o, "%s%s = COALESCE(?, %s)", c > 1 ? ", " : "",
+                                  UCOLS[c].name, UCOLS[c].name);
+        snprintf(sql + o, size - o, " WHERE id = ?");
+    }
+    return sql;
+}
+
+/* Writes the non-NULL values of nv (timemodified included by the caller). */
+static int write_user(users_state *s, int64_t id, char *const nv[UC_COUNT])
+{
+    char types[UC_COUNT + 1];
+    memset(types, 's', UC_COUNT - 1);
+    types[UC_COUNT - 1] = 'i';
+    types[UC_COUNT] = '\0';
+    ts_stmt *st = Q(s, update_sql());
+    return st && H->exec(st, types, UVALUES(nv), id) == 0 ? 0 : -1;
+}
+
+/* Shared by suspend/restore and deletion: writes nv and keeps the store right. */
+int users_write_columns(users_state *s, urec *r, char *const nv[UC_COUNT])
+{
+    if (write_user(s, r->id, nv) != 0)
+        return -1;
+    for (int c = 1; c < UC_COUNT; c++)
+        if (nv[c])
+            store_set(&s->store, r, c, nv[c]);
+    return 0;
+}
+
+static int pref_is(users_state *s, int64_t userid, const char *name, const char *value)
+{
+    ts_stmt *st = Q(s, "SELECT value FROM {user_preferences} WHERE userid = ? AND name = ?");
+    if (!st || H->exec(st, "is", userid, name) != 0)
+        return -1;
+    int rc = H->next(st), same = 0;
+    if (rc < 0)
+        return -1;
+    if (rc > 0) {
+        same = streq_null(H->col_text(st, 0), value);
+        while (H->next(st) > 0)
+            ;
+    }
+    return same;
+}
+
+int update_account(users_state *s, uline *l, urec *r, int revived, int renamed)
+{
+    char *nv[UC_COUNT] = { 0 };
+    int ret = -1, changed = renamed || revived;
+    int64_t now = H->now(s->run);
+
+    for (int c = 1; c < UC_COUNT; c++)
+        if (l->given[c] && l->val[c] && !(UCOLS[c].flags & (UF_NOFILE | UF_IGNORED)))
+            nv[c] = strdup(l->val[c]);
+    free(nv[UC_USERNAME]);
+    nv[UC_USERNAME] = strdup(l->username);
+    free(nv[UC_DELETED]);
+    nv[UC_DELETED] = revived ? strdup("0") : NULL;
+    /* protectemails keeps a non-empty stored e-mail; an empty one is completed. */
+    if (nv[UC_EMAIL] && s->protectemails && r->v[UC_EMAIL] && *r->v[UC_EMAIL] && !revived) {
+        free(nv[UC_EMAIL]);
+        nv[UC_EMAIL] = NULL;
+    }
+    int pwkind = 0;
+    nv[UC_PASSWORD] = password_value(s, l, r, &pwkind);
+    if (ob_has_error(s))
+        goto done;
+
+    for (int c = 1; c < UC_COUNT && !changed; c++)
+        if (nv[c] && !streq_null(nv[c], r->v[c]))
+            changed = 1;
+    int pchanged = profile_differs(s, l, r);
+    changed |= pchanged;
+
+    /* Empty password with createpasswords: Moodle's cron will make and mail one. */
+    int setpref = 0;
+    if (s->createpasswords && l->has_password && !*l->password) {
+        int is = pref_is(s, r->id, "create_password", "1");
+        if (is < 0)
+            goto done;
+        setpref = !is;
+    }
+
+    if (!changed) {
+        if (setpref) {
+            if (H->set_user_preference(s->run, r->id, "create_password", "1") != 0)
+                goto done;
+            ob_add(s, TS_OK, "passwordtobecreated", "password",
+                   "[%s]: a new password will be generated and mailed by Moodle",
+                   l->username);
+        } else {
+            ob_add(s, TS_SKIP, "useraccountuptodate", NULL, "[%s] (%s) already up to date",
+                   l->username, r->v[UC_IDNUMBER] ? r->v[UC_IDNUMBER] : "");
+        }
+        ret = 0;
+        goto done;
+    }
+
+    int wassuspended = r->v[UC_SUSPENDED] && strcmp(r->v[UC_SUSPENDED], "0") != 0;
+    if (!wassuspended && nv[UC_SUSPENDED] && strcmp(nv[UC_SUSPENDED], "1") == 0 &&
+        (users_is_siteadmin(s, r->id) || users_is_guest(s, r))) {
+        /* Moodle refuses to suspend them (admin/user.php); so does the engine. */
+        ob_add(s, TS_ERROR, "usernotupdatedadmin", "suspended",
+               "[%s]: site administrators and the guest account cannot be suspended",
+               l->username);
+        goto done;
+    }
+    nv[UC_TIMEMODIFIED] = xprintf("%lld", (long long)now);
+    if (users_write_columns(s, r, nv) != 0)
+        goto done;
+    int64_t ctx = user_context(s, r->id);
+    if (ctx <= 0)
+        goto done;
+    if (pwkind == 2 && password_changed(s, r->id, ctx, r->v[UC_AUTH]) != 0)
+        goto done;
+    if (setpref && H->set_user_preference(s->run, r->id, "create_password", "1") != 0)
+        goto done;
+    int suspended = r->v[UC_SUSPENDED] && strcmp(r->v[UC_SUSPENDED], "0") != 0;
+    if (suspended && !wassuspended && kill_sessions(s, r->id) != 0)
+        goto done;
+    if (pchanged && profile_save(s, l, r) != 0)
+        goto done;
+    if (H->event(s->run, "\\core\\event\\user_updated", "user", "updated", "u", 0, "user",
+                 r->id, ctx, 30, r->id, 0, r->id, NULL) != 0)
+        goto done;
+    if (revived)
+        ob_add(s, TS_OK, "userrevived", NULL, "%s (%s)", l->username,
+               r->v[UC_IDNUMBER] ? r->v[UC_IDNUMBER] : "");
+    ob_add(s, TS_OK, "useraccountupdated", NULL, "%s %s as [%s] (%s)",
+           r->v[UC_FIRSTNAME] ? r->v[UC_FIRSTNAME] : "", r->v[UC_LASTNAME] ? r->v[UC_LASTNAME] : "",
+           l->username, r->v[UC_IDNUMBER] ? r->v[UC_IDNUMBER] : "");
+    ret = 0;
+done:
+    for (int c = 0; c < UC_COUNT; c++)
+        free(nv[c]);
+    return ret;
+}

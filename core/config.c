@@ -301,9 +301,11 @@ cfg_t *config_parse_full(const char *path, const conf_override *ov, size_t nov,
     }
     cfg_opt_t end = CFG_END();
     opts[NGLOBAL + nmods] = end;
-    /* Note: opts and the module option arrays live as long as the process: libconfuse
-     * copies them, and the process ends after the run. */
+    /* libconfuse copies the option arrays (sub-options included). */
     cfg_t *cfg = cfg_init(opts, CFGF_NONE);
+    for (size_t i = 0; i < nmods; i++)
+        free(opts[NGLOBAL + i].subopts);
+    free(opts);
     set_validators(cfg);
     if (parse_file(cfg, path) != 0 || apply_overrides(cfg, ov, nov, 1) != 0) {
         cfg_free(cfg);

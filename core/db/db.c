@@ -126,6 +126,7 @@ void db_stmt_init(db_stmt *st, db *d, const char *sql, int nparams)
     st->d = d;
     st->nparams = nparams;
     st->verb = dialect_verb(sql);
+    st->stats_slot = st->verb == DB_VERB_INSERT ? db_stats_slot(d, sql) : -1;
 }
 
 /* --- transactions ----------------------------------------------------------------- */
@@ -160,7 +161,13 @@ static int txn(db *d, db_txn_op op, const char *name)
 }
 
 int db_begin(db *d) { return txn(d, DB_TXN_BEGIN, NULL); }
-int db_commit(db *d) { return txn(d, DB_TXN_COMMIT, NULL); }
+int db_commit(db *d)
+{
+    int rc = txn(d, DB_TXN_COMMIT, NULL);
+    if (rc == 0)
+        db_stats_after_commit(d);
+    return rc;
+}
 int db_rollback(db *d) { return txn(d, DB_TXN_ROLLBACK, NULL); }
 int db_savepoint(db *d, const char *name) { return txn(d, DB_TXN_SAVEPOINT, name); }
 int db_release(db *d, const char *name) { return txn(d, DB_TXN_RELEASE, name); }
@@ -225,6 +232,8 @@ int db_execv(db_stmt *st, const char *types, va_list ap)
     }
     if (st->verb != DB_VERB_SELECT)
         d->writes++;
+    if (st->stats_slot >= 0)
+        d->stats[st->stats_slot].inserted++;
     return d->drv->execv(st, types, ap);
 }
 

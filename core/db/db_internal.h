@@ -14,11 +14,20 @@ typedef enum {
     DB_VERB_OTHER = 0, DB_VERB_SELECT, DB_VERB_INSERT, DB_VERB_UPDATE, DB_VERB_DELETE
 } db_verb;
 
+/* Rows inserted per table since its statistics were last refreshed (stats.c). */
+#define DB_STATS_TABLES 16
+typedef struct {
+    char name[64];
+    uint64_t inserted, threshold;
+} db_table_stats;
+
 struct db {
     const db_driver *drv;
     ts_db_kind kind;
     char *prefix;
     uint64_t writes;
+    db_table_stats stats[DB_STATS_TABLES];
+    int nstats;
     int lost;              /* the last error meant the connection is gone */
     char err[1024];        /* last error message (never holds the password) */
 };
@@ -27,7 +36,12 @@ struct db_stmt {
     db *d;
     int nparams;
     db_verb verb;
+    int stats_slot;        /* INSERT: its table's entry in d->stats, else -1 */
 };
+
+/* stats.c: keeps the planner's statistics up with bulk loads. */
+int db_stats_slot(db *d, const char *sql);
+void db_stats_after_commit(db *d);
 
 /* Records the connection's last error (printf-style); `lost` marks connection loss. */
 void db_set_error(db *d, int lost, const char *fmt, ...)

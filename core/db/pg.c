@@ -676,8 +676,14 @@ static int pg_execv(db_stmt *bst, const char *types, va_list ap)
         if (r == 1 && send_prepare(pd, st, 0) < 0)
             return report(pd);
     }
-    if (!PQsendQueryPrepared(pd->c, st->name, n, st->vals, NULL, NULL, 0) ||
-        push(pd, E_EXEC, st, 0, 0) < 0) {
+    /* Reads are planned for their actual values every time (an unnamed statement): a
+     * generic plan made while a table was small (a sequential scan) would otherwise stay
+     * for the whole run.  Writes keep their prepared, generic plans: they are trivial and
+     * planning them per row would cost more than executing them. */
+    int sent = bst->verb == DB_VERB_SELECT
+        ? PQsendQueryParams(pd->c, st->sql, n, NULL, st->vals, NULL, NULL, 0)
+        : PQsendQueryPrepared(pd->c, st->name, n, st->vals, NULL, NULL, 0);
+    if (!sent || push(pd, E_EXEC, st, 0, 0) < 0) {
         connection_gone(pd);
         return report(pd);
     }

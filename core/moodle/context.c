@@ -122,7 +122,7 @@ int moodle_context_path(moodle_site *s, int level, int64_t instanceid, int64_t *
         snprintf(path, sizeof path, "%s", p);
     moodle_drain(st);
     /* A row whose path Moodle has not built yet is returned but not remembered. */
-    if (p && *p)
+    if (path[0])
         moodle_ctx_cache_put(s, level, instanceid, id, path);
     if (id_out)
         *id_out = id;

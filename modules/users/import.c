@@ -327,7 +327,8 @@ static int check_collisions(users_state *s, uline *l, urec *found)
     urec *c[32];
     /* (c) e-mail used by another account (unless the e-mail is not being written). */
     const char *email = l->val[UC_EMAIL];
-    int protected_ = found && s->protectemails && found->v[UC_EMAIL] && *found->v[UC_EMAIL];
+    int protected_ = found && !is_deleted(found) && s->protectemails && found->v[UC_EMAIL] &&
+                     *found->v[UC_EMAIL];
     if (email && *email && s->emailrefuse && !protected_) {
         size_t n = store_by_email(&s->store, l->host, email, c, 32);
         for (size_t i = 0; i < n && i < 32; i++)

@@ -635,9 +635,10 @@ exec_line() {
     # --- toolsync ---
     run)
         # relative file arguments are files of the area; the last one names the archive
-        local j; LAST_RUN_FILE=""
-        for (( j = 1; j < n; j++ )); do
+        local j seen_handler=0; LAST_RUN_FILE=""
+        for (( j = 0; j < n; j++ )); do
             [[ ${A[j]} == -* ]] && continue
+            (( seen_handler )) || { seen_handler=1; continue; }
             LAST_RUN_FILE=${A[j]}
             [[ ${A[j]} == /* ]] || A[j]=$SYNC/${A[j]}
         done
@@ -748,9 +749,9 @@ exec_line() {
 
     # --- anything else ---
     check)
-        local o
-        o=$(cd "$W" && bash -c "${A[0]}" 2>&1)
-        check $? "$o" ;;
+        local o st
+        o=$(cd "$W" && bash -c "${A[0]}" 2>&1); st=$?
+        check $st "command: ${A[0]}" "status $st${o:+, output:}" "$o" ;;
     *)
         fail "$CUR_DESC" "unknown command '$cmd'" ;;
     esac

@@ -235,8 +235,12 @@ void batch_flush(ts_run *r, ts_row **rows, size_t n)
         } else {
             report_row(r->rep, row->line, st, key, column, text);
         }
-        if (st == TS_ERROR && r->tb)
-            tryback_add(r->tb, row->raw);
+        if (st == TS_ERROR && r->tb) {
+            if (row->raw_file)
+                tryback_add_file(r->tb, row->raw_file);
+            else
+                tryback_add(r->tb, row->raw);
+        }
         row_free(row);
         rows[i] = NULL;
     }

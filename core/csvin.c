@@ -72,6 +72,7 @@ struct csvin {
     unsigned char *rbuf;      /* raw text of the current record (+2 spare bytes)       */
     size_t rlen, rcap, line_start;
     int toolong;
+    FILE *spill;              /* while toolong: the whole raw text (a private tmpfile)  */
     struct csvin_qstate q;    /* valid while toolong                                  */
     int bad;                  /* an invalid byte was found in this record              */
     csvin_error bad_err;
@@ -253,6 +254,13 @@ static int grow(void **buf, size_t *cap, size_t need, size_t unit)
 static void enter_toolong(csvin *in)
 {
     in->toolong = 1;
+    /* Nothing may be lost: the whole text goes to an unlinked temporary file (tmpfile
+     * creates it 0600), so that the tryback gets the line entire, memory staying flat. */
+    if (in->spill)
+        fclose(in->spill);
+    in->spill = tmpfile();
+    if (in->spill)
+        fwrite(in->rbuf, 1, in->rlen, in->spill);
     csvin_q_init(&in->q, in->rec_line);
     csvin_q_replay(&in->q, in->rbuf, in->rlen, (unsigned char)in->sep);
     size_t keep = in->rlen < TOOLONG_PREFIX ? in->rlen : TOOLONG_PREFIX;
@@ -282,6 +290,8 @@ static int raw_add(csvin *in, const unsigned char *s, size_t n, int kind)
             csvin_q_term(&in->q);
     }
     if (in->toolong) {
+        if (in->spill)
+            fwrite(s, 1, n, in->spill);
         if (kind == RAW_CONTENT)
             csvin_q_content(&in->q, s, n, (unsigned char)in->sep);
         return 0;
@@ -390,10 +400,13 @@ static int finish_record(csvin *in, csv_record *rec, csvin_error *err)
     in->in_record = 0;
     if (in->toolong) {
         rec_fill(in, rec);
+        if (in->spill && fflush(in->spill) == 0) {
+            rewind(in->spill);
+            rec->raw_file = in->spill;
+        }
         char t[256];
-        snprintf(t, sizeof t, "record longer than %zu bytes (lines %ld-%ld) skipped; "
-                 "its raw text is cut to its first %zu bytes",
-                 in->max_record, in->rec_line, in->line, in->rlen);
+        snprintf(t, sizeof t, "record longer than %zu bytes (lines %ld-%ld, maxlinelength) "
+                 "not processed", in->max_record, in->rec_line, in->line);
         set_err(err, "recordtoolong", in->rec_line, 0, t);
         return -1;
     }
@@ -565,6 +578,10 @@ int csvin_next(csvin *in, csv_record *rec, csvin_error *err)
         return 0;
 
     /* we always come back here between records */
+    if (in->spill) {
+        fclose(in->spill);
+        in->spill = NULL;
+    }
     in->rlen = in->nf = in->flen = 0;
     in->bad = in->toolong = in->row_done = 0;
 
@@ -637,6 +654,8 @@ void csvin_close(csvin *in)
     if (!in)
         return;
     csv_free(&in->csv);
+    if (in->spill)
+        fclose(in->spill);
     if (in->cd != (iconv_t)-1)
         iconv_close(in->cd);
     close(in->fd);
@@ -647,4 +666,12 @@ void csvin_close(csvin *in)
     free(in->foff);
     free(in->fptr);
     free(in);
+}
+
+FILE *csvin_take_raw_file(csvin *in)
+{
+    FILE *f = in ? in->spill : NULL;
+    if (in)
+        in->spill = NULL;
+    return f;
 }

@@ -29,6 +29,9 @@ typedef struct {
     long line;               /* physical line number where the record starts (1-based) */
     long last_line;          /* physical line where it ends (quoted newlines)         */
     const char *raw;         /* raw record text in UTF-8, without the final line end  */
+    FILE *raw_file;          /* recordtoolong only: the whole raw text (raw holds only a
+                                prefix), rewound; owned by the reader until the next call
+                                unless taken with csvin_take_raw_file()                 */
 } csv_record;
 
 /* Error of the reader: where and what. */
@@ -50,6 +53,10 @@ csvin *csvin_open(const char *path, const csvin_options *opt, csvin_error *err);
  * tryback; csvin_next may be called again.  An unterminated quote at end of file is
  * fatal (returns -1 and every following call returns 0). */
 int csvin_next(csvin *in, csv_record *rec, csvin_error *err);
+
+/* Takes ownership of the last record's raw_file (the caller fcloses it), so that an
+ * overlong line can reach the tryback whole without being held in memory. */
+FILE *csvin_take_raw_file(csvin *in);
 
 /* Lines skipped as comments or blanks so far (for the report summary). */
 long csvin_skipped(const csvin *in);

@@ -54,8 +54,13 @@ static int read_state(const char *path, char *out, size_t len)
     fclose(fp);
     buf[n] = '\0';
     const char *f = strstr(buf, "file=");
-    if (f && (f == buf || f[-1] == '\n') && out && len)
+    if (f && (f == buf || f[-1] == '\n') && out && len) {
         snprintf(out, len, "%s", f + 5);
+        /* A state written by hand usually ends with a line end: not part of the path. */
+        size_t k = strlen(out);
+        while (k > 0 && (out[k - 1] == '\n' || out[k - 1] == '\r'))
+            out[--k] = '\0';
+    }
     return 1;
 }
 

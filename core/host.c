@@ -45,6 +45,8 @@ void row_free(ts_row *row)
         free(row->fields[i]);
     free(row->fields);
     free(row->raw);
+    if (row->raw_file)
+        fclose(row->raw_file);
     free(row);
 }
 

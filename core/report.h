@@ -47,6 +47,9 @@ int report_close(report *r);
 typedef struct tryback tryback;
 tryback *tryback_new(const char *path, const char *header_line /* NULL: headerless */);
 int tryback_add(tryback *t, const char *raw_line);
+/* The same, for a line too long to be held in memory: copied from `f` (from its
+ * current position to its end). */
+int tryback_add_file(tryback *t, FILE *f);
 long tryback_count(const tryback *t);
 /* Closes; returns 1 if the file was written, 0 if no line failed, -1 on error. */
 int tryback_close(tryback *t);

@@ -145,11 +145,12 @@ static int read_header(ts_run *r, csvin *in)
     csvin_error err;
     if (r->h->flags & TS_H_BINARY) {
         /* Not CSV: the handler sees one row whose only column is the file's path. */
-        csv_record fake = { 1, (char *[]){ "path" }, 0, 0, "path" };
+        csv_record fake = { .nfields = 1, .fields = (char *[]){ "path" }, .raw = "path" };
         return header_bind(r, &fake);
     }
     if (r->h->flags & TS_H_NO_HEADER) {
-        csv_record fake = { 1, (char *[]){ (char *)r->h->columns[0].name }, 0, 0, "" };
+        csv_record fake = { .nfields = 1, .fields = (char *[]){ (char *)r->h->columns[0].name },
+                             .raw = "" };
         return header_bind(r, &fake);
     }
     memset(&err, 0, sizeof err);
@@ -174,11 +175,23 @@ static int read_header(ts_run *r, csvin *in)
 static ts_row *prefailed_row(ts_run *r, long line, const char *raw, const char *key,
                              const char *text)
 {
-    csv_record rec = { 0, NULL, line, line, raw ? raw : "" };
+    csv_record rec = { .line = line, .last_line = line, .raw = raw ? raw : "" };
     ts_row *row = row_new(r, &rec);
     row->pre_failed = 1;
     row_add_msg(row, TS_ERROR, key, NULL, text);
     return row;
+}
+
+/* After the database went away, nothing more is applied: every line read from then on
+ * is reported and sent to the tryback, so that none is lost. */
+static void mark_unapplied(ts_row **batch, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!batch[i]->pre_failed) {
+            row_reset_outcome(batch[i]);
+            row_add_msg(batch[i], TS_ERROR, "dbconnectionlost", NULL,
+                        "not applied: the database connection was lost");
+        }
 }
 
 static void flush_and_progress(ts_run *r, ts_row **batch, size_t *n, csvin *in)
@@ -194,7 +207,8 @@ static int process_rows(ts_run *r, csvin *in)
 {
     if (!in) {
         /* A binary input (zip of pictures...) is one row: the file itself. */
-        csv_record rec = { 1, (char *[]){ r->path }, 1, 1, r->name };
+        csv_record rec = { .nfields = 1, .fields = (char *[]){ r->path }, .line = 1, .last_line = 1,
+                           .raw = r->name };
         ts_row *row = row_new(r, &rec);
         batch_apply(r, &row, 1);
         batch_flush(r, &row, 1);
@@ -230,6 +244,8 @@ static int process_rows(ts_run *r, csvin *in)
                 break;
             }
             batch[n++] = prefailed_row(r, rec.line ? rec.line : err.line, rec.raw, err.key, msg);
+            if (rec.raw_file)
+                batch[n - 1]->raw_file = csvin_take_raw_file(in);
         } else if (!(r->h->flags & TS_H_NO_HEADER) && rec.nfields > r->ncols) {
             char msg[256];
             snprintf(msg, sizeof msg, "%zu values found, %zu expected", rec.nfields, r->ncols);
@@ -240,23 +256,16 @@ static int process_rows(ts_run *r, csvin *in)
         if (n == (size_t)bsize) {
             if (!r->fatal)
                 batch_apply(r, batch, n);
+            else
+                mark_unapplied(batch, n);
             flush_and_progress(r, batch, &n, in);
-        }
-        if (r->fatal && n == 0) {
-            /* Database gone: every remaining line goes to the tryback, unprocessed. */
-            continue;
         }
     }
     if (n) {
         if (!r->fatal)
             batch_apply(r, batch, n);
         else
-            for (size_t i = 0; i < n; i++)
-                if (!batch[i]->pre_failed) {
-                    row_reset_outcome(batch[i]);
-                    row_add_msg(batch[i], TS_ERROR, "dbconnectionlost", NULL,
-                                "not applied: the database connection was lost");
-                }
+            mark_unapplied(batch, n);
         flush_and_progress(r, batch, &n, in);
     }
     free(batch);

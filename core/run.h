@@ -24,6 +24,7 @@ struct ts_row {
     row_msg *msgs;           /* outcome messages                            */
     size_t nmsgs, capmsgs;
     int pre_failed;          /* rejected before reaching the handler        */
+    FILE *raw_file;          /* an overlong line's whole text (raw: a prefix) */
 };
 
 /* A cached prepared statement, keyed by its SQL text. */

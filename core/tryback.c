@@ -74,6 +74,22 @@ int tryback_add(tryback *t, const char *raw_line)
     return t->failed ? -1 : 0;
 }
 
+int tryback_add_file(tryback *t, FILE *f)
+{
+    if (!t || !f)
+        return -1;
+    if (tryback_add(t, "") != 0 || !t->fp)
+        return t->path ? -1 : 0;
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        if (fwrite(buf, 1, n, t->fp) != n) {
+            t->failed = 1;
+            return -1;
+        }
+    return ferror(f) ? -1 : 0;
+}
+
 long tryback_count(const tryback *t)
 {
     return t ? t->count : 0;

@@ -13,7 +13,7 @@
 #
 # Environment: TS_SHARED (default <repo>/../shared: specs, samples, Moodle dumps),
 # TS_TEST_DIR (where logs and work directories go; default a new directory in /tmp),
-# TS_JOBS (backends run at the same time, default 3).
+# TS_JOBS (scenario backends run at the same time, default 5: all of them).
 # Counting: every "ok" and "not ok" line of every program; a program that exits non-zero
 # without any "not ok" line counts as one failure, named after it.  Lines "# skip …" are
 # counted apart (neither passed nor failed).  Exit status 1 when anything failed.
@@ -84,7 +84,8 @@ finish() {
     say ""
     if [[ ${#SKIPS[@]} -gt 0 ]]; then
         say "Skipped (${#SKIPS[@]}):"
-        printf '  %s\n' "${SKIPS[@]}" | sort | uniq -c | sed 's/^ *1 /  /' | head -n 50
+        printf '%s\n' "${SKIPS[@]}" | sort | uniq -c |
+            awk '{ c = $1; $1 = ""; sub(/^ /, ""); print "  " $0 (c > 1 ? "  (x" c ")" : "") }' | head -n 60
     fi
     if [[ ${#FAILURES[@]} -gt 0 ]]; then
         say "Failed (${#FAILURES[@]}):"
@@ -204,7 +205,7 @@ for p in "${UNITS[@]}"; do
     log=$T/unit-$(basename "$p").log
     if [[ $p == *.sh ]]; then timeout -k 10 900 bash "$p" >"$log" 2>&1 </dev/null
     else timeout -k 10 900 "./$name" >"$log" 2>&1 </dev/null; fi
-    tally "$name" "$log" $?
+    tally "$name" "$log" $? "$name: "
 done
 
 # ----------------------------------------------------------------------------------------
@@ -221,13 +222,11 @@ if [[ $QUICK -eq 0 ]]; then
 fi
 step "scenarios on ${BACKENDS[*]}"
 JOBS=${TS_JOBS:-5}
-declare -A PID_OF=()
 for b in "${BACKENDS[@]}"; do
     while [[ $(jobs -rp | wc -l) -ge $JOBS ]]; do wait -n; done
     ( bash tests/lib/scenario.sh -b "$b" -w "$T/scenarios" $([[ $KEEP -eq 1 ]] && echo -k) \
         >"$T/scenarios-$b.log" 2>&1 </dev/null
-      echo $? >"$T/scenarios-$b.rc"; echo "$b $((SECONDS - START))" >>"$T/scenarios.done" ) &
-    PID_OF[$b]=$!
+      echo $? >"$T/scenarios-$b.rc" ) &
 done
 wait
 for b in "${BACKENDS[@]}"; do

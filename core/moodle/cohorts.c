@@ -167,20 +167,6 @@ static const char SQL_GROUP_IN_COURSE[] =
 static const char SQL_GM_IS_MEMBER[] =
     "SELECT id FROM {groups_members} WHERE groupid = ? AND userid = ?";
 
-static int row_exists(moodle_site *s, const char *sql, int64_t a, int64_t b)
-{
-    db_stmt *st = enrol_stmt(s, sql);
-    if (!st)
-        return -1;
-    if (db_exec(st, "ii", a, b) != 0)
-        return moodle_fail_db(s, "cannot read");
-    int r = db_next(st);
-    if (r < 0)
-        return moodle_fail_db(s, "cannot read");
-    if (r > 0)
-        moodle_drain(st);
-    return r;
-}
 
 /* enrol_cohort_handler::member_added(). */
 static int observer_added(moodle_site *s, int64_t now, int64_t cohortid, int64_t userid)
@@ -202,9 +188,9 @@ static int observer_added(moodle_site *s, int64_t now, int64_t cohortid, int64_t
         }
         if (!l->groupid)
             continue;
-        int r = row_exists(s, SQL_GM_IS_MEMBER, l->groupid, userid);
+        int r = enrol_row_exists(s, SQL_GM_IS_MEMBER, l->groupid, userid);
         if (r == 0)
-            r = row_exists(s, SQL_GROUP_IN_COURSE, l->groupid, l->courseid);
+            r = enrol_row_exists(s, SQL_GROUP_IN_COURSE, l->groupid, l->courseid);
         else if (r > 0)
             continue;
         if (r < 0)

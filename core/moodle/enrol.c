@@ -543,3 +543,18 @@ int moodle_unenrol_user(moodle_site *s, int64_t now, int64_t enrolid, int64_t us
     moodle_request_purge(s, "coursecontacts");
     return 1;
 }
+
+int enrol_row_exists(moodle_site *s, const char *sql, int64_t a, int64_t b)
+{
+    db_stmt *st = enrol_stmt(s, sql);
+    if (!st)
+        return -1;
+    if (db_exec(st, "ii", a, b) != 0)
+        return moodle_fail_db(s, "cannot read");
+    int r = db_next(st);
+    if (r < 0)
+        return moodle_fail_db(s, "cannot read");
+    if (r > 0)
+        moodle_drain(st);
+    return r;
+}

@@ -16,6 +16,8 @@
 /* The prepared statement for `sql`, keyed by the address of the text: call it with a
  * string literal or a static array, never with a buffer.  NULL (s->err set) on failure. */
 db_stmt *enrol_stmt(moodle_site *s, const char *sql);
+/* Does `sql` (two integer parameters) return a row?  1 yes, 0 no, -1 error. */
+int enrol_row_exists(moodle_site *s, const char *sql, int64_t a, int64_t b);
 
 /* Runs an INSERT whose first parameter is the row id.  `sql_id` lists `id` first;
  * `sql_noid` is the same statement without it.  The caller passes `id` (from

@@ -135,21 +135,6 @@ static int group_course(moodle_site *s, int64_t groupid, enrol_ctx *ctx)
     return r;
 }
 
-/* 1 when the statement returns a row, 0 when not, -1 on error. */
-static int exists(moodle_site *s, const char *sql, int64_t a, int64_t b)
-{
-    db_stmt *st = enrol_stmt(s, sql);
-    if (!st)
-        return -1;
-    if (db_exec(st, "ii", a, b) != 0)
-        return moodle_fail_db(s, "cannot read");
-    int r = db_next(st);
-    if (r < 0)
-        return moodle_fail_db(s, "cannot read");
-    if (r > 0)
-        moodle_drain(st);
-    return r;
-}
 
 int moodle_group_add_member(moodle_site *s, int64_t now, int64_t groupid, int64_t userid,
                             const char *component, int64_t itemid)
@@ -171,13 +156,13 @@ int moodle_group_add_member(moodle_site *s, int64_t now, int64_t groupid, int64_
     /* groups_add_member() refuses users without any enrolment in the course
      * (is_enrolled(), any status); the guest account is never enrolled. */
     r = userid > 0 && userid != moodle_guest_id(s)
-        ? exists(s, SQL_IS_ENROLLED, ctx.instanceid, userid) : 0;
+        ? enrol_row_exists(s, SQL_IS_ENROLLED, ctx.instanceid, userid) : 0;
     if (r < 0)
         return -1;
     if (r == 0)
         return moodle_fail(s, "user %lld is not enrolled in course %lld", (long long)userid,
                            (long long)ctx.instanceid);
-    r = exists(s, SQL_IS_MEMBER, groupid, userid);
+    r = enrol_row_exists(s, SQL_IS_MEMBER, groupid, userid);
     if (r < 0)
         return -1;
     if (r > 0)
@@ -219,7 +204,7 @@ int moodle_group_remove_member(moodle_site *s, int64_t now, int64_t groupid, int
         return -1;
     if (r > 0)
         return moodle_fail(s, "group %lld does not exist", (long long)groupid);
-    r = exists(s, SQL_IS_MEMBER, groupid, userid);
+    r = enrol_row_exists(s, SQL_IS_MEMBER, groupid, userid);
     if (r <= 0)
         return r;
     if (enrol_exec(s, SQL_GM_DELETE, "cannot delete a group membership", "ii", groupid,

@@ -197,18 +197,10 @@ static int64_t find_group(users_state *s, int64_t courseid, const char *name)
     ts_stmt *st = Q(s, "SELECT id FROM {groups} WHERE courseid = ? AND name = ? ORDER BY id");
     if (!st || H->exec(st, "is", courseid, name) != 0)
         return -1;
-    int64_t id = 0;
-    int n = 0, rc;
-    while ((rc = H->next(st)) > 0) {
-        if (!n)
-            id = H->col_int(st, 0);
-        n++;
-    }
-    if (rc < 0)
-        return -1;
-    if (n > 1)
-        return -2;
-    if (n == 1)
+    int64_t id = single_id(st);
+    if (id < 0)
+        return id;
+    if (id > 0)
         *smap_slot(s->cache.groups, key) = box(id);
     return id;
 }

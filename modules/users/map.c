@@ -136,3 +136,17 @@ void pvec_free(void *pv)
     free(p->v);
     free(p);
 }
+
+int64_t single_id(ts_stmt *st)
+{
+    int64_t id = 0;
+    int n = 0, rc;
+    while ((rc = H->next(st)) > 0) {
+        if (!n)
+            id = H->col_int(st, 0);
+        n++;
+    }
+    if (rc < 0)
+        return -1;
+    return n > 1 ? -2 : id;
+}

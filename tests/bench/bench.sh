@@ -101,7 +101,7 @@ measure() {
     [[ -n $rps ]] || rps=$(awk -v l="$lines" -v s="$secs" 'BEGIN { printf "%.0f", s > 0 ? l / s : 0 }')
     [[ -n $rss ]] || rss="?"
     [[ $st -ne 0 ]] && { log "exit $st:"; tail -n 5 "$T/err.log" >&2; }
-    ROWS+=("$(printf '| %-26s | %-7s | %9s | %8s | %9s | %9s | %4s |' "$label" "$b" "$lines" "$secs" "$rps" "$rss" "$st")")
+    ROWS+=("$(printf '| %-30s | %-7s | %9s | %8s | %9s | %9s | %4s |' "$label" "$b" "$lines" "$secs" "$rps" "$rss" "$st")")
     rm -f "$T/sync-$b"/reports/* "$T"/*_tryback_* 2>/dev/null
 }
 
@@ -140,8 +140,8 @@ fi
 hashcost=$(sed -nE 's/^passwordhashcost *= *([0-9]+).*/\1/p' "$REPO/conf/toolsync.conf")
 echo
 echo "toolsync bench — $(nproc) cores, batchsize default, passwordhashcost ${hashcost:-default}"
-printf '| %-26s | %-7s | %9s | %8s | %9s | %9s | %4s |\n' run backend lines seconds rows/s "RSS kB" exit
-printf '|%s|%s|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..28})" "$(printf -- '-%.0s' {1..9})" \
+printf '| %-30s | %-7s | %9s | %8s | %9s | %9s | %4s |\n' run backend lines seconds rows/s "RSS kB" exit
+printf '|%s|%s|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..32})" "$(printf -- '-%.0s' {1..9})" \
     "$(printf -- '-%.0s' {1..11})" "$(printf -- '-%.0s' {1..10})" "$(printf -- '-%.0s' {1..11})" \
     "$(printf -- '-%.0s' {1..11})" "$(printf -- '-%.0s' {1..6})"
 printf '%s\n' "${ROWS[@]}"

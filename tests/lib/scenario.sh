@@ -195,9 +195,17 @@ db_query() {
     esac
 }
 
-# server_pid: pid of the process listening on the current server's port
+# server_pid: pid of the server (postmaster / mariadbd): from the pid file of a dedicated
+# server, else the process listening on the server's port
 server_pid() {
-    local port
+    local port pid=""
+    if [[ -n $DEDICATED ]]; then
+        case $KIND in
+        pgsql) [[ -f $DEDICATED/data/postmaster.pid ]] && pid=$(head -n1 "$DEDICATED/data/postmaster.pid") ;;
+        mariadb) [[ -f $DEDICATED/mariadbd.pid ]] && pid=$(cat "$DEDICATED/mariadbd.pid") ;;
+        esac
+        [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null && { echo "$pid"; return 0; }
+    fi
     case $KIND in pgsql) port=${TS_PG_PORT:-5432} ;; mariadb) port=${TS_MY_PORT:-3306} ;; *) return 1 ;; esac
     ss -Hltnp "sport = :$port" 2>/dev/null | grep -o 'pid=[0-9]*' | head -n1 | cut -d= -f2
 }
@@ -619,11 +627,16 @@ exec_line() {
             || fail "$CUR_DESC" "$(cat "$W/shell.out")" ;;
     bg)
         (cd "$W" && SYNC=$SYNC WORK=$W exec bash -c "${A[0]}") >"$W/bg.out" 2>&1 &
-        BG_PIDS+=($!); VARS[BGPID]=$! ; sleep 0.3 ;;
+        BG_PIDS+=($!); VARS[BGPID]=$! ;;
     bg-stop)
-        local p; for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null; pkill -P "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-        BG_PIDS=() ;;
+        stop_bg ;;
     sleep) sleep "${A[0]}" ;;
+    wait-for)      # wait-for 'COMMAND' [SECONDS]: until the bash command succeeds
+        local limit=${A[1]:-30} t0=$SECONDS
+        until (cd "$W" && SYNC=$SYNC WORK=$W bash -c "${A[0]}") >/dev/null 2>&1; do
+            if (( SECONDS - t0 >= limit )); then fail "$CUR_DESC" "still false after ${limit}s"; break; fi
+            sleep 0.1
+        done ;;
     let)
         local v st
         v=$(db_query "${A[1]}" 2>"$W/sql.err"); st=$?
@@ -863,10 +876,18 @@ run_scenario() {
     return 0
 }
 
-teardown_scenario() {
-    local p
-    for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+# stop_bg: ends the background commands of `bg` (their children first), by pid
+stop_bg() {
+    local p c
+    for p in "${BG_PIDS[@]}"; do
+        for c in $(pgrep -P "$p" 2>/dev/null); do kill "$c" 2>/dev/null; done
+        kill "$p" 2>/dev/null; wait "$p" 2>/dev/null
+    done
     BG_PIDS=()
+}
+
+teardown_scenario() {
+    stop_bg
     if [[ -n $DEDICATED ]]; then
         "$DBSERVERS" stop "$KIND" "$DEDICATED" >>"$W/server.log" 2>&1
     elif [[ $S_FAILS -eq 0 && $KEEP -eq 0 ]]; then

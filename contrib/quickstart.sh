@@ -5,7 +5,7 @@
 # runs it again to show that a re-run changes nothing, and shows the accounts.
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-#   sudo contrib/quickstart.sh        (as root or with sudo; can be run again)
+#   contrib/quickstart.sh             (as root, or a user with sudo; can be run again)
 #
 # Nothing outside the repository is touched except the packages installed.
 

@@ -69,6 +69,9 @@ int64_t user_context(users_state *s, int64_t userid)
 {
     int64_t id = 0;
     char path[256];
+    urec *known = store_by_id(&s->store, userid);
+    if (known && known->ctxid > 0)
+        return known->ctxid;
     if (H->context_path(s->run, 30, userid, &id, path) == 0 && id > 0)
         return id;
     /* context_user::instance() creates a missing context on the fly. */

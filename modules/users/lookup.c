@@ -342,6 +342,8 @@ static int read_users(users_state *s, ts_stmt *st)
         r->id = id;
         for (int c = 0; c < UC_COUNT; c++)
             r->v[c] = xstrdup(H->col_text(st, c));
+        if (!H->col_null(st, UC_COUNT))
+            r->ctxid = H->col_int(st, UC_COUNT);
         add_rec(&s->store, r);
     }
     return rc < 0 ? -1 : 0;
@@ -369,7 +371,11 @@ int store_fetch(users_state *s, const char *field, int64_t host, char **keys, si
 {
     char sql[4096];
     int byid = strcmp(field, "id") == 0;
-    size_t o = (size_t)snprintf(sql, sizeof sql, "SELECT %s FROM {user} WHERE ", UCOL_LIST);
+    /* The user context comes along: every update logs an event in it, and asking for it
+     * row by row would cost a round trip per line. */
+    size_t o = (size_t)snprintf(sql, sizeof sql, "SELECT %s, (SELECT c.id FROM {context} c "
+                                "WHERE c.contextlevel = 30 AND c.instanceid = {user}.id) "
+                                "FROM {user} WHERE ", UCOL_LIST);
     if (host >= 0)
         o += (size_t)snprintf(sql + o, sizeof sql - o, "mnethostid = ? AND ");
     o += (size_t)snprintf(sql + o, sizeof sql - o, "%s IN (", field);

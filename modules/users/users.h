@@ -84,6 +84,7 @@ typedef struct urec {
     char **pdata;           /* user_info_data of the file's profile columns (NULL: no row) */
     int pfetched;           /* pdata was read from the database                         */
     int isnew;              /* created by this batch                                    */
+    int64_t ctxid;          /* the user context, fetched with the account (0: unknown)  */
 } urec;
 
 typedef struct ustore {

@@ -18,6 +18,7 @@ static const ts_column columns[] = {
 
 static int row(ts_run *run, void *state, ts_row *r)
 {
+    (void)state;
     const char *username = host->value(r, "username");
     ts_stmt *st = host->prepare(run, "SELECT id FROM {user} WHERE username = ? AND deleted = 0");
     if (!st || host->exec(st, "s", username) != 0)

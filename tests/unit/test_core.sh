@@ -130,3 +130,16 @@ check "an explicit file is processed in place" "[ $rc = 0 ] && [ \"\$(q \"select
 printf 'key;value\nz1;v\n' > "$work/sync/echo.csv"
 rc=$(run --set database.name=/nonexistent/dir/x.sqlite run echo)
 check "an unreachable database: exit 3" "[ $rc = 3 ]"
+
+# --- an out-of-tree module built against the SDK header alone ---------------------------
+mkdir -p "$work/ext"
+if cc -std=gnu11 -Wall -Wextra -Werror -shared -fPIC -I"$src/sdk" -o "$work/ext/hello.so" \
+      "$src/contrib/example-module/hello.c" 2>"$work/err"; then
+    ok "the example module builds against the SDK header alone, without warnings"
+    printf 'username\nadmin\nnobody\n' > "$work/hello.csv"
+    rc=$(run --set modules=hello --set moduledir="$work/ext" run hello "$work/hello.csv")
+    check "the example module loads and runs (admin found, nobody in the tryback)" \
+        "[ $rc = 1 ] && ls '$work'/hello_tryback_*.csv >/dev/null 2>&1"
+else
+    nok "the example module builds against the SDK header alone" "$(head -3 "$work/err")"
+fi

@@ -18,6 +18,9 @@ static int begin_batch(ts_run *r)
 
 static int commit_batch(ts_run *r)
 {
+    /* Buffered events belong to this transaction. */
+    if (moodle_flush(r->e->site) != 0)
+        return -1;
     return r->e->flags.dry_run ? db_release(r->e->db, "ts_batch") : db_commit(r->e->db);
 }
 
@@ -97,6 +100,10 @@ static int replay(ts_run *r, ts_row **live, size_t m)
         r->current = row;
         int rc = r->h->row(r, r->state, row);
         r->current = NULL;
+        if (!failed(row, rc) && moodle_flush(r->e->site) != 0) {
+            rc = TS_ERR;
+            row_add_msg(row, TS_ERROR, "dberror", NULL, db_error(d));
+        }
         if (!failed(row, rc) && db_sync(d) != 0) {
             /* A queued write failed: it belongs to this row. */
             rc = TS_ERR;
@@ -149,7 +156,7 @@ int batch_apply(ts_run *r, ts_row **rows, size_t n)
     for (size_t i = 0; i < m && !need_replay; i++) {
         ts_row *row = live[i];
         row_reset_outcome(row);
-        uint64_t w0 = db_write_count(d);
+        uint64_t w0 = db_write_count(d) + moodle_pending_events(r->e->site);
         r->current = row;
         rc = r->h->row(r, r->state, row);
         r->current = NULL;
@@ -162,7 +169,7 @@ int batch_apply(ts_run *r, ts_row **rows, size_t n)
             ensure_error_msg(r, row);
             /* A failure before any write costs nothing; after a write, only a replay
              * can take that row's writes out. */
-            if (db_write_count(d) != w0)
+            if (db_write_count(d) + moodle_pending_events(r->e->site) != w0)
                 need_replay = 1;
         }
         r->rows_done++;

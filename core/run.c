@@ -464,7 +464,8 @@ int run_handler(engine *e, handler_entry *he, const char *explicit_file)
         report_count_comments(r->rep, in ? csvin_skipped(in) : 0);
         if (!r->fatal && r->h->end_file) {
             int ok = (e->flags.dry_run ? db_savepoint(e->db, "ts_end") : db_begin(e->db)) == 0;
-            if (ok && r->h->end_file(r, r->state) != 0) {
+            if (ok && (r->h->end_file(r, r->state) != 0 || moodle_flush(e->site) != 0)) {
+                moodle_forget(e->site);
                 report_file(r->rep, TS_ERROR, "endfilefailed", db_error(e->db));
                 e->flags.dry_run ? db_rollback_to(e->db, "ts_end") : db_rollback(e->db);
             } else if (ok) {

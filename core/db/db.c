@@ -214,6 +214,30 @@ void db_finalize(db_stmt *st)
 
 int db_execv(db_stmt *st, const char *types, va_list ap)
 {
+    /* Gathered into an array: the drivers bind from one form only. */
+    db_arg small[64] = { { 0 } }, *args = small;
+    size_t nt = types ? strlen(types) : 0;
+    if (nt > 64 && !(args = malloc(nt * sizeof *args))) {
+        if (st)
+            db_set_error(st->d, 0, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < nt; i++) {
+        if (types[i] == 'i')
+            args[i].i = va_arg(ap, int64_t);
+        else if (types[i] == 's')
+            args[i].s = va_arg(ap, const char *);
+        else
+            args[i].s = NULL;
+    }
+    int rc = db_execa(st, types, args);
+    if (args != small)
+        free(args);
+    return rc;
+}
+
+int db_execa(db_stmt *st, const char *types, const db_arg *args)
+{
     if (!st)
         return -1;
     db *d = st->d;
@@ -234,7 +258,7 @@ int db_execv(db_stmt *st, const char *types, va_list ap)
         d->writes++;
     if (st->stats_slot >= 0)
         d->stats[st->stats_slot].inserted++;
-    return d->drv->execv(st, types, ap);
+    return d->drv->execa(st, types, args);
 }
 
 int db_exec(db_stmt *st, const char *types, ...)

@@ -60,6 +60,10 @@ db_stmt *db_prepare(db *d, const char *sql);
 void db_finalize(db_stmt *st);
 /* types: one letter per parameter: 'i' int64_t, 's' const char* (NULL = SQL NULL), 'n'. */
 int db_execv(db_stmt *st, const char *types, va_list ap);
+/* The same with the values in an array, one slot per parameter (for statements built at
+ * run time, such as multi-row inserts); the slot of an 'n' is ignored. */
+typedef union { int64_t i; const char *s; } db_arg;
+int db_execa(db_stmt *st, const char *types, const db_arg *args);
 int db_exec(db_stmt *st, const char *types, ...);
 int db_next(db_stmt *st);                 /* 1 row, 0 done, -1 error */
 int64_t db_col_int(db_stmt *st, int col);
@@ -113,7 +117,7 @@ typedef struct db_driver {
     int (*exec_script)(db *d, const char *sql);
     db_stmt *(*prepare)(db *d, const char *expanded_sql, int nparams);
     void (*finalize)(db_stmt *st);
-    int (*execv)(db_stmt *st, const char *types, va_list ap);
+    int (*execa)(db_stmt *st, const char *types, const db_arg *args);
     int (*next)(db_stmt *st);
     int64_t (*col_int)(db_stmt *st, int col);
     const char *(*col_text)(db_stmt *st, int col);

@@ -211,7 +211,7 @@ static void my_finalize(db_stmt *st)
     free_stmt(MYS(st));
 }
 
-static int my_execv(db_stmt *bst, const char *types, va_list ap)
+static int my_execa(db_stmt *bst, const char *types, const db_arg *args)
 {
     my_stmt *st = MYS(bst);
     int np = bst->nparams;
@@ -226,11 +226,11 @@ static int my_execv(db_stmt *bst, const char *types, va_list ap)
         MYSQL_BIND *b = &st->pb[i];
         memset(b, 0, sizeof *b);
         if (types[i] == 'i') {
-            st->pint[i] = (long long)va_arg(ap, int64_t);
+            st->pint[i] = (long long)args[i].i;
             b->buffer_type = MYSQL_TYPE_LONGLONG;
             b->buffer = &st->pint[i];
         } else {
-            const char *v = types[i] == 's' ? va_arg(ap, const char *) : NULL;
+            const char *v = types[i] == 's' ? args[i].s : NULL;
             if (v) {
                 st->plen[i] = strlen(v);
                 b->buffer_type = MYSQL_TYPE_STRING;
@@ -344,7 +344,7 @@ const db_driver db_driver_mariadb = {
     .exec_script = my_exec_script,
     .prepare = my_prepare,
     .finalize = my_finalize,
-    .execv = my_execv,
+    .execa = my_execa,
     .next = my_next,
     .col_int = my_col_int,
     .col_text = my_col_text,

@@ -648,7 +648,7 @@ static void pg_finalize(db_stmt *bst)
     free_stmt(st);
 }
 
-static int pg_execv(db_stmt *bst, const char *types, va_list ap)
+static int pg_execa(db_stmt *bst, const char *types, const db_arg *args)
 {
     pg_stmt *st = PGS(bst);
     pg_db *pd = PG(bst->d);
@@ -660,10 +660,10 @@ static int pg_execv(db_stmt *bst, const char *types, va_list ap)
     st->last_id = st->changes = 0;
     for (int i = 0; i < n; i++) {
         if (types[i] == 'i') {
-            snprintf(st->ibuf[i], sizeof st->ibuf[i], "%" PRId64, va_arg(ap, int64_t));
+            snprintf(st->ibuf[i], sizeof st->ibuf[i], "%" PRId64, args[i].i);
             st->vals[i] = st->ibuf[i];
         } else if (types[i] == 's') {
-            st->vals[i] = va_arg(ap, const char *);
+            st->vals[i] = args[i].s;
         } else {
             st->vals[i] = NULL;
         }
@@ -910,7 +910,7 @@ const db_driver db_driver_pg = {
     .exec_script = pg_exec_script,
     .prepare = pg_prepare,
     .finalize = pg_finalize,
-    .execv = pg_execv,
+    .execa = pg_execa,
     .next = pg_next,
     .col_int = pg_col_int,
     .col_text = pg_col_text,

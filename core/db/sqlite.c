@@ -127,7 +127,7 @@ static void finished(sq_stmt *st)
     sqlite3_reset(st->s);
 }
 
-static int sq_execv(db_stmt *bst, const char *types, va_list ap)
+static int sq_execa(db_stmt *bst, const char *types, const db_arg *args)
 {
     sq_stmt *st = SQS(bst);
     db *d = bst->d;
@@ -139,9 +139,9 @@ static int sq_execv(db_stmt *bst, const char *types, va_list ap)
     st->last_id = st->changes = 0;
     for (int i = 0; types[i] && rc == SQLITE_OK; i++) {
         if (types[i] == 'i') {
-            rc = sqlite3_bind_int64(st->s, i + 1, va_arg(ap, int64_t));
+            rc = sqlite3_bind_int64(st->s, i + 1, args[i].i);
         } else if (types[i] == 's') {
-            const char *v = va_arg(ap, const char *);
+            const char *v = args[i].s;
             rc = v ? sqlite3_bind_text(st->s, i + 1, v, -1, SQLITE_TRANSIENT)
                    : sqlite3_bind_null(st->s, i + 1);
         } else {
@@ -225,7 +225,7 @@ const db_driver db_driver_sqlite = {
     .exec_script = sq_exec_script,
     .prepare = sq_prepare,
     .finalize = sq_finalize,
-    .execv = sq_execv,
+    .execa = sq_execa,
     .next = sq_next,
     .col_int = sq_col_int,
     .col_text = sq_col_text,

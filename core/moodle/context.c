@@ -7,6 +7,7 @@
  * statement less.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "moodle/moodle_internal.h"
 
@@ -28,6 +29,60 @@ void moodle_ctx_cache_put(moodle_site *s, int level, int64_t instanceid, int64_t
     sl->instanceid = instanceid;
     sl->id = id;
     strcpy(sl->path, path);
+}
+
+static int depth_of(const char *path);
+
+#define CTX_CHUNK 32
+
+struct moodle_pending_ctx {
+    int64_t id;
+    char parent[CTX_PATH_MAX];
+};
+
+void moodle_ctx_discard(moodle_site *s)
+{
+    s->npctx = 0;
+}
+
+/* Sets the paths of the contexts inserted since the last flush, CTX_CHUNK per UPDATE
+ * for those sharing a parent (the users of a file all hang under the system context). */
+int moodle_ctx_flush(moodle_site *s)
+{
+    size_t i = 0;
+    while (i < s->npctx) {
+        const char *parent = s->pctx[i].parent;
+        size_t k = 0;
+        db_arg a[2 + CTX_CHUNK];
+        char types[3 + CTX_CHUNK];
+        while (i + k < s->npctx && k < CTX_CHUNK && strcmp(s->pctx[i + k].parent, parent) == 0) {
+            a[2 + k].i = s->pctx[i + k].id;
+            k++;
+        }
+        for (size_t j = k; j < CTX_CHUNK; j++)
+            a[2 + j].i = a[2].i;       /* repeated ids leave the IN list unchanged */
+        if (!s->st_ctx_paths) {
+            char sql[512];
+            size_t o = (size_t)snprintf(sql, sizeof sql, "UPDATE {context} SET path = %s, "
+                "depth = ? WHERE id IN (", db_kind(s->d) == TS_DB_MARIADB
+                ? "CONCAT(?, '/', id)" : "? || '/' || id");
+            for (size_t j = 0; j < CTX_CHUNK; j++)
+                o += (size_t)snprintf(sql + o, sizeof sql - o, j ? ", ?" : "?");
+            snprintf(sql + o, sizeof sql - o, ")");
+            if (!moodle_stmt(s, &s->st_ctx_paths, sql))
+                return -1;
+        }
+        a[0].s = parent;
+        a[1].i = depth_of(parent) + 1;
+        memset(types, 'i', sizeof types);
+        types[0] = 's';
+        types[2 + CTX_CHUNK] = '\0';
+        if (db_execa(s->st_ctx_paths, types, a) != 0)
+            return moodle_fail_db(s, "cannot set context paths");
+        i += k;
+    }
+    s->npctx = 0;
+    return 0;
 }
 
 static int depth_of(const char *path)
@@ -78,12 +133,19 @@ int64_t moodle_context_create(moodle_site *s, int64_t now, int level, int64_t in
         if (!parent_path)
             return id;   /* left for Moodle's build_all_paths(), as Moodle itself does */
         snprintf(path, sizeof path, "%s/%lld", parent_path, (long long)id);
-        db_stmt *up = moodle_stmt(s, &s->st_ctx_set_path,
-            "UPDATE {context} SET path = ?, depth = ? WHERE id = ?");
-        if (!up)
-            return -1;
-        if (db_exec(up, "sii", path, (int64_t)depth_of(path), id) != 0)
-            return moodle_fail_db(s, "cannot set the context path");
+        /* Moodle inserts then sets the path; the UPDATE waits for moodle_flush, which
+         * sets many paths at once (one round trip instead of one per context). */
+        if (s->npctx == s->cappctx) {
+            size_t cap = s->cappctx ? s->cappctx * 2 : 64;
+            struct moodle_pending_ctx *p = realloc(s->pctx, cap * sizeof *p);
+            if (!p)
+                return moodle_fail(s, "out of memory");
+            s->pctx = p;
+            s->cappctx = cap;
+        }
+        s->pctx[s->npctx].id = id;
+        snprintf(s->pctx[s->npctx].parent, sizeof s->pctx[s->npctx].parent, "%s", parent_path);
+        s->npctx++;
     }
     moodle_ctx_cache_put(s, level, instanceid, id, path);
     if (path_out)
@@ -120,6 +182,10 @@ int moodle_context_path(moodle_site *s, int level, int64_t instanceid, int64_t *
     char path[CTX_PATH_MAX] = "";
     if (p)
         snprintf(path, sizeof path, "%s", p);
+    /* Created in this transaction, its path not written yet: it is known here. */
+    for (size_t i = 0; !p && i < s->npctx; i++)
+        if (s->pctx[i].id == id)
+            snprintf(path, sizeof path, "%.230s/%lld", s->pctx[i].parent, (long long)id);
     moodle_drain(st);
     /* A row whose path Moodle has not built yet is returned but not remembered. */
     if (path[0])

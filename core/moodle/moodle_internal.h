@@ -29,6 +29,10 @@ typedef struct {
     char path[256];
 } moodle_ctx_slot;
 
+/* context.c: the deferred part of context creation. */
+int moodle_ctx_flush(moodle_site *s);
+void moodle_ctx_discard(moodle_site *s);
+
 struct moodle_site {
     db *d;
     int64_t version;
@@ -47,6 +51,15 @@ struct moodle_site {
     db_stmt *st_ctx_insert_id, *st_ctx_insert, *st_ctx_set_path, *st_ctx_find;
     db_stmt *st_flag_update, *st_flag_find, *st_flag_insert;
     db_stmt *st_log_insert;
+    /* Events waiting for moodle_flush (events.c): written with multi-row inserts. */
+    struct moodle_pending_event *events;
+    size_t nevents, capevents;
+    db_stmt *st_log_multi;          /* MOODLE_EVENT_CHUNK rows at once */
+    /* Contexts inserted without their path (no id reserved ahead): the paths are set
+     * by moodle_flush, many rows per UPDATE (context.c). */
+    struct moodle_pending_ctx *pctx;
+    size_t npctx, cappctx;
+    db_stmt *st_ctx_paths;
     db_stmt *st_pref_find, *st_pref_update, *st_pref_insert, *st_pref_delete;
 
     moodle_ctx_slot *ctx;           /* MOODLE_CTX_SLOTS entries */

@@ -267,6 +267,13 @@ void moodle_close(moodle_site *s)
         return;
     /* The enrolment writers keep their own statements on this site. */
     moodle_enrol_release(s);
+    moodle_events_discard(s);
+    free(s->events);
+    free(s->pctx);
+    if (s->st_ctx_paths)
+        db_finalize(s->st_ctx_paths);
+    if (s->st_log_multi)
+        db_finalize(s->st_log_multi);
     db_stmt **stmts[] = {
         &s->st_plugin_cfg, &s->st_ctx_insert_id, &s->st_ctx_insert, &s->st_ctx_set_path,
         &s->st_ctx_find, &s->st_flag_update, &s->st_flag_find, &s->st_flag_insert,
@@ -299,6 +306,8 @@ int moodle_logs_to_standard(const moodle_site *s) { return s->log_standard; }
 void moodle_forget(moodle_site *s)
 {
     memset(s->ctx, 0, MOODLE_CTX_SLOTS * sizeof *s->ctx);
+    moodle_events_discard(s);
+    moodle_ctx_discard(s);
 }
 
 const char *moodle_password_scheme(const moodle_site *s, int fast, int *cost)

@@ -29,6 +29,7 @@ static const int64_t NOW = 1800000000;
 /* First column of the first row as an integer; -1 when there is no row, -2 on error. */
 static int64_t q_int(const char *sql, const char *types, ...)
 {
+    moodle_flush(s);   /* events are buffered until a commit point */
     db_stmt *st = db_prepare(d, sql);
     if (!st) {
         printf("# prepare failed: %s\n", db_error(d));
@@ -54,6 +55,7 @@ static int64_t q_int(const char *sql, const char *types, ...)
 /* First column of the first row as text (static buffer); "(none)" / "(null)". */
 static const char *q_text(const char *sql, const char *types, ...)
 {
+    moodle_flush(s);   /* events are buffered until a commit point */
     static char buf[2048];
     snprintf(buf, sizeof buf, "(none)");
     db_stmt *st = db_prepare(d, sql);
@@ -122,6 +124,7 @@ typedef struct {
 
 static int log_since(int64_t mark, logrow *rows, int max)
 {
+    moodle_flush(s);   /* events are buffered until a commit point */
     db_stmt *st = db_prepare(d,
         "SELECT eventname, other, objectid, courseid, relateduserid, contextid, crud, "
         "objecttable FROM {logstore_standard_log} WHERE id > ? ORDER BY id");
@@ -155,12 +158,14 @@ static int log_since(int64_t mark, logrow *rows, int max)
 
 static int64_t log_mark(void)
 {
+    moodle_flush(s);   /* events are buffered until a commit point */
     int64_t m = q_int("SELECT MAX(id) FROM {logstore_standard_log}", "");
     return m < 0 ? 0 : m;
 }
 
 static int64_t count_rows(const char *sql, const char *types, ...)
 {
+    moodle_flush(s);   /* events are buffered until a commit point */
     db_stmt *st = db_prepare(d, sql);
     if (!st)
         return -2;

@@ -160,6 +160,14 @@ static int h_exec(ts_stmt *s, const char *types, ...)
     return rc;
 }
 
+static int h_exec_array(ts_stmt *s, const char *types, const ts_value *values)
+{
+    _Static_assert(sizeof(ts_value) == sizeof(db_arg), "ts_value and db_arg share a layout");
+    if (!s)
+        return -1;
+    return db_execa(s->st, types, (const db_arg *)values);
+}
+
 static int h_next(ts_stmt *s) { return s ? db_next(s->st) : -1; }
 static int64_t h_col_int(ts_stmt *s, int c) { return db_col_int(s->st, c); }
 static const char *h_col_text(ts_stmt *s, int c) { return db_col_text(s->st, c); }
@@ -389,6 +397,7 @@ static const ts_host host = {
     .cohort_add_member = h_cohort_add,
     .cohort_remove_member = h_cohort_remove,
     .request_purge = h_request_purge,
+    .exec_array = h_exec_array,
 };
 
 const ts_host *host_table(void) { return &host; }

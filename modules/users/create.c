@@ -156,14 +156,18 @@ int create_account(users_state *s, uline *l, urec **out)
     types[UC_COUNT] = '\0';
     types[0] = 'i';                      /* the id, when reserved */
     int64_t id = H->reserve_id(s->run, "user");
+    ts_value a[UC_COUNT];                /* a[0]: the id; then columns 1.. */
+    a[0].i = id;
+    for (int c = 1; c < UC_COUNT; c++)
+        a[c].s = v[c];
     ts_stmt *st;
     if (id > 0) {
         st = Q(s, sql_id);
-        if (!st || H->exec(st, types, id, UVALUES(v)) != 0)
+        if (!st || H->exec_array(st, types, a) != 0)
             goto done;
     } else {
         st = Q(s, sql_noid);
-        if (!st || H->exec(st, types + 1, UVALUES(v)) != 0)
+        if (!st || H->exec_array(st, types + 1, a + 1) != 0)
             goto done;
         id = H->last_id(st);
         if (id <= 0)

@@ -14,10 +14,6 @@
 
 #define CHUNK 100
 
-#define A10(a, b) a[b + 0], a[b + 1], a[b + 2], a[b + 3], a[b + 4], a[b + 5], a[b + 6], \
-                  a[b + 7], a[b + 8], a[b + 9]
-#define ARGS100(a) A10(a, 0), A10(a, 10), A10(a, 20), A10(a, 30), A10(a, 40), A10(a, 50), \
-                   A10(a, 60), A10(a, 70), A10(a, 80), A10(a, 90)
 
 ts_stmt *Q(users_state *s, const char *sql)
 {
@@ -390,31 +386,30 @@ int store_fetch(users_state *s, const char *field, int64_t host, char **keys, si
     for (size_t at = 0; at < n; at += CHUNK) {
         size_t k = n - at < CHUNK ? n - at : CHUNK;
         char types[CHUNK + 2];
+        ts_value a[CHUNK + 1];
         size_t t = 0;
-        if (host >= 0)
-            types[t++] = 'i';
-        int rc;
-        if (byid) {
-            int64_t ids[CHUNK];
-            size_t m = 0;
-            for (size_t i = 0; i < k; i++)
-                if (parse_int(keys[at + i], &ids[m]) == 0)
-                    m++;
-            for (size_t i = 0; i < CHUNK; i++)
-                types[t++] = i < m ? 'i' : 'n';
-            types[t] = '\0';
-            for (size_t i = m; i < CHUNK; i++)
-                ids[i] = 0;
-            rc = host >= 0 ? H->exec(st, types, host, ARGS100(ids)) : H->exec(st, types, ARGS100(ids));
-        } else {
-            const char *v[CHUNK];
-            for (size_t i = 0; i < CHUNK; i++) {
-                v[i] = i < k ? keys[at + i] : NULL;
-                types[t++] = 's';
-            }
-            types[t] = '\0';
-            rc = host >= 0 ? H->exec(st, types, host, ARGS100(v)) : H->exec(st, types, ARGS100(v));
+        if (host >= 0) {
+            types[t] = 'i';
+            a[t++].i = host;
         }
+        /* The IN list has a fixed length (one prepared statement): unused slots are
+         * NULL, which matches nothing. */
+        size_t m = 0;
+        for (size_t i = 0; i < CHUNK; i++) {
+            int64_t idv;
+            if (byid) {
+                while (m < k && parse_int(keys[at + m], &idv) != 0)
+                    m++;
+                types[t] = m < k ? 'i' : 'n';
+                a[t++].i = m < k ? idv : 0;
+                m++;
+            } else {
+                types[t] = 's';
+                a[t++].s = i < k ? keys[at + i] : NULL;
+            }
+        }
+        types[t] = '\0';
+        int rc = H->exec_array(st, types, a);
         if (rc != 0 || read_users(s, st) != 0)
             return -1;
     }
@@ -448,14 +443,14 @@ int store_fetch_profiles(users_state *s)
     int ret = 0;
     for (size_t at = 0; at < nt && ret == 0; at += CHUNK) {
         size_t k = nt - at < CHUNK ? nt - at : CHUNK;
-        int64_t ids[CHUNK];
+        ts_value ids[CHUNK];
         char types[CHUNK + 1];
         for (size_t i = 0; i < CHUNK; i++) {
-            ids[i] = i < k ? todo[at + i]->id : 0;
+            ids[i].i = i < k ? todo[at + i]->id : 0;
             types[i] = i < k ? 'i' : 'n';
         }
         types[CHUNK] = '\0';
-        if (H->exec(st, types, ARGS100(ids)) != 0) {
+        if (H->exec_array(st, types, ids) != 0) {
             ret = -1;
             break;
         }

@@ -34,8 +34,12 @@ static int write_user(users_state *s, int64_t id, char *const nv[UC_COUNT])
     memset(types, 's', UC_COUNT - 1);
     types[UC_COUNT - 1] = 'i';
     types[UC_COUNT] = '\0';
+    ts_value a[UC_COUNT];                /* columns 1.. then the id */
+    for (int c = 1; c < UC_COUNT; c++)
+        a[c - 1].s = nv[c];
+    a[UC_COUNT - 1].i = id;
     ts_stmt *st = Q(s, update_sql());
-    return st && H->exec(st, types, UVALUES(nv), id) == 0 ? 0 : -1;
+    return st && H->exec_array(st, types, a) == 0 ? 0 : -1;
 }
 
 /* Shared by suspend/restore and deletion: writes nv and keeps the store right. */

@@ -304,15 +304,6 @@ int64_t user_context(users_state *s, int64_t userid);
 /* Small prepared-statement helpers. */
 ts_stmt *Q(users_state *s, const char *sql);
 
-/* The values of every {user} column but id, in UCOLS order, as arguments of one
- * host->exec call (all bound as text: each database converts to the column's type). */
-#define V1_10(v) v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10]
-#define V11_20(v) v[11], v[12], v[13], v[14], v[15], v[16], v[17], v[18], v[19], v[20]
-#define V21_30(v) v[21], v[22], v[23], v[24], v[25], v[26], v[27], v[28], v[29], v[30]
-#define V31_40(v) v[31], v[32], v[33], v[34], v[35], v[36], v[37], v[38], v[39], v[40]
-#define V41_47(v) v[41], v[42], v[43], v[44], v[45], v[46], v[47]
-#define UVALUES(v) V1_10(v), V11_20(v), V21_30(v), V31_40(v), V41_47(v)
-_Static_assert(UC_COUNT == 48, "UVALUES lists columns 1..47");
 
 /* The id of the only row `st` returns: 0 none, -2 several, -1 error. */
 int64_t single_id(ts_stmt *st);

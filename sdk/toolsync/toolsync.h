@@ -145,6 +145,9 @@ typedef struct ts_handler {
                                    reserves, archives and reports, and calls row() once
                                    with a row whose only column "path" is the file   */
 
+/* One parameter value for host->exec_array: `i` for type 'i', `s` for type 's'. */
+typedef union ts_value { int64_t i; const char *s; } ts_value;
+
 /* ------------------------------------------------------------------------------------
  * What the SQL dialect helper answers.
  * ---------------------------------------------------------------------------------- */
@@ -294,6 +297,10 @@ typedef struct ts_host {
      * "user_group_groupings", "coursecat", "coursecontacts"...); the core purges once,
      * through the configured PHP bridge, or says in the report what to purge. */
     void (*request_purge)(ts_run *run, const char *what);
+
+    /* exec() with the values in an array, one slot per `?` (the slot of an 'n' is not
+     * read): for statements built at run time, such as IN lists of a batch's keys. */
+    int (*exec_array)(ts_stmt *st, const char *types, const union ts_value *values);
 } ts_host;
 
 /* ------------------------------------------------------------------------------------

@@ -156,34 +156,32 @@ say "   built"
 # ----------------------------------------------------------------------------------------
 # 3. Servers
 # ----------------------------------------------------------------------------------------
+# start_server KIND LABEL P: starts KIND in $T/<p>, exports TS_<P>_* (with TS_<P>_DIR and an
+# empty database TS_<P>_DB for the unit tests) and sets <P>_UP=1.
+start_server() {
+    local kind=$1 label=$2 p=$3 dir
+    dir=$T/$(tr '[:upper:]' '[:lower:]' <<<"$p")
+    if tests/lib/dbservers.sh start "$kind" "$dir" >>"$T/servers.log" 2>&1; then
+        printf -v "${p}_UP" 1
+        # shellcheck disable=SC1090
+        . "$dir/env.sh"
+        export "TS_${p}_DIR=$dir"
+        if tests/lib/dbservers.sh createdb "$kind" "$dir" ts_unit >>"$T/servers.log" 2>&1; then
+            export "TS_${p}_DB=ts_unit"
+        fi
+        local port="TS_${p}_PORT"
+        say "   $label on port ${!port}"
+    else
+        tail -n 10 "$T/servers.log"
+        FAILED=$((FAILED + 1))
+        FAILURES+=("dbservers.sh start $kind failed: no $label tests (see $T/servers.log)")
+    fi
+}
+
 if [[ $QUICK -eq 0 ]]; then
     step "starting PostgreSQL and MariaDB"
-    if tests/lib/dbservers.sh start pgsql "$T/pg" >>"$T/servers.log" 2>&1; then
-        PG_UP=1
-        # shellcheck disable=SC1091
-        . "$T/pg/env.sh"
-        export TS_PG_DIR=$T/pg
-        if tests/lib/dbservers.sh createdb pgsql "$T/pg" ts_unit >>"$T/servers.log" 2>&1; then
-            export TS_PG_DB=ts_unit
-        fi
-        say "   PostgreSQL on port $TS_PG_PORT"
-    else
-        tail -n 10 "$T/servers.log"
-        FAILED=$((FAILED + 1)); FAILURES+=("dbservers.sh start pgsql failed: no PostgreSQL tests (see $T/servers.log)")
-    fi
-    if tests/lib/dbservers.sh start mariadb "$T/my" >>"$T/servers.log" 2>&1; then
-        MY_UP=1
-        # shellcheck disable=SC1091
-        . "$T/my/env.sh"
-        export TS_MY_DIR=$T/my
-        if tests/lib/dbservers.sh createdb mariadb "$T/my" ts_unit >>"$T/servers.log" 2>&1; then
-            export TS_MY_DB=ts_unit
-        fi
-        say "   MariaDB on port $TS_MY_PORT"
-    else
-        tail -n 10 "$T/servers.log"
-        FAILED=$((FAILED + 1)); FAILURES+=("dbservers.sh start mariadb failed: no MariaDB tests (see $T/servers.log)")
-    fi
+    start_server pgsql PostgreSQL PG
+    start_server mariadb MariaDB MY
 fi
 
 # ----------------------------------------------------------------------------------------

@@ -48,8 +48,11 @@ static void ensure_error_msg(ts_run *r, ts_row *row)
         row_add_msg(row, TS_ERROR, "dberror", NULL, db_error(r->e->db));
 }
 
-/* The database is gone: nothing of this batch is applied, every row goes to the tryback. */
-static int give_up(ts_run *r, ts_row **rows, size_t n)
+/* The database is gone: every row of the batch goes to the tryback.  When the connection
+ * broke during the COMMIT itself, the server may have committed without being able to
+ * say so: the lines are then reported as of unknown outcome (re-running them from the
+ * tryback is harmless: what was applied is found already so). */
+static int give_up_at(ts_run *r, ts_row **rows, size_t n, int in_commit)
 {
     r->fatal = 1;
     snprintf(r->fatal_msg, sizeof r->fatal_msg, "database connection lost: %s",
@@ -58,11 +61,18 @@ static int give_up(ts_run *r, ts_row **rows, size_t n)
         if (rows[i]->pre_failed)
             continue;
         row_reset_outcome(rows[i]);
-        row_add_msg(rows[i], TS_ERROR, "dbconnectionlost", NULL,
-                    "not applied: the database connection was lost");
+        if (in_commit)
+            row_add_msg(rows[i], TS_ERROR, "dbcommitunknown", NULL,
+                        "outcome unknown: the database connection was lost during the "
+                        "commit; re-running the line is harmless");
+        else
+            row_add_msg(rows[i], TS_ERROR, "dbconnectionlost", NULL,
+                        "not applied: the database connection was lost");
     }
     return -1;
 }
+
+static int give_up(ts_run *r, ts_row **rows, size_t n) { return give_up_at(r, rows, n, 0); }
 
 static int lost(ts_run *r) { return db_connection_lost(r->e->db); }
 
@@ -181,7 +191,7 @@ int batch_apply(ts_run *r, ts_row **rows, size_t n)
         }
         if (lost(r)) {
             free(live);
-            return give_up(r, rows, n);
+            return give_up_at(r, rows, n, 1);
         }
     }
     /* Replay: undo the batch, forget what the module learnt, then one row at a time. */

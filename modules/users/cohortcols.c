@@ -8,30 +8,13 @@
 #include <string.h>
 #include "users.h"
 
-static int64_t *box(int64_t v)
-{
-    int64_t *p = malloc(sizeof *p);
-    *p = v;
-    return p;
-}
-
 /* Cohort id by name: > 0, 0 not found, -1 error, -2 ambiguous. */
 static int64_t find_cohort(users_state *s, const char *name)
 {
-    if (!s->cache.cohorts)
-        s->cache.cohorts = smap_new();
-    int64_t *hit = smap_get(s->cache.cohorts, name);
-    if (hit)
-        return *hit;
-    ts_stmt *st = Q(s, "SELECT id FROM {cohort} WHERE name = ? ORDER BY id");
-    if (!st || H->exec(st, "s", name) != 0)
-        return -1;
-    int64_t id = single_id(st);
-    if (id < 0)
-        return id;
-    if (id > 0)
-        *smap_slot(s->cache.cohorts, name) = box(id);
-    return id;
+    ts_value a[1] = { { .s = name } };
+    return cached_id(s, &s->cache.cohorts, name,
+                     "SELECT id FROM {cohort} WHERE name = ? ORDER BY id", "s", a,
+                     CACHE_UNIQUE);
 }
 
 int cohort_apply(users_state *s, ts_row *row, int64_t userid)

@@ -17,13 +17,6 @@ typedef struct {
     int64_t id, ctx;    /* id 0: not found, -2: ambiguous */
 } course_info;
 
-static int64_t *box(int64_t v)
-{
-    int64_t *p = malloc(sizeof *p);
-    *p = v;
-    return p;
-}
-
 void cache_drop_created(ucache *c)
 {
     smap_free(c->groups, free);
@@ -141,37 +134,11 @@ static int find_course(users_state *s, const char *ident, course_info *out)
     return 0;
 }
 
-/* Cached id lookups: > 0 id, 0 none, -1 error. */
-static int64_t cached_id(users_state *s, smap **m, const char *key, const char *sql,
-                         const char *types, int64_t a, const char *b)
-{
-    if (!*m)
-        *m = smap_new();
-    int64_t *hit = smap_get(*m, key);
-    if (hit)
-        return *hit;
-    ts_stmt *st = Q(s, sql);
-    if (!st)
-        return -1;
-    int rc = types[0] == 'i' ? H->exec(st, types, a, b) : H->exec(st, types, b);
-    if (rc != 0)
-        return -1;
-    int64_t id = 0;
-    if ((rc = H->next(st)) > 0) {
-        id = H->col_int(st, 0);
-        while (H->next(st) > 0)
-            ;
-    }
-    if (rc < 0)
-        return -1;
-    *smap_slot(*m, key) = box(id);
-    return id;
-}
-
 static int64_t find_role(users_state *s, const char *shortname)
 {
+    ts_value a[1] = { { .s = shortname } };
     return cached_id(s, &s->cache.roles, shortname,
-                     "SELECT id FROM {role} WHERE shortname = ?", "s", 0, shortname);
+                     "SELECT id FROM {role} WHERE shortname = ?", "s", a, CACHE_FIRST);
 }
 
 /* The first enabled instance of the plugin in the course, by sortorder. */
@@ -179,9 +146,10 @@ static int64_t find_instance(users_state *s, int64_t courseid, const char *plugi
 {
     char key[160];
     snprintf(key, sizeof key, "%lld:%s", (long long)courseid, plugin);
+    ts_value a[2] = { { .i = courseid }, { .s = plugin } };
     return cached_id(s, &s->cache.enrols, key,
                      "SELECT id FROM {enrol} WHERE courseid = ? AND enrol = ? AND status = 0 "
-                     "ORDER BY sortorder, id", "is", courseid, plugin);
+                     "ORDER BY sortorder, id", "is", a, CACHE_FIRST);
 }
 
 /* Group by exact name in the course: > 0, 0 none, -1 error, -2 ambiguous. */
@@ -189,20 +157,10 @@ static int64_t find_group(users_state *s, int64_t courseid, const char *name)
 {
     char key[600];
     snprintf(key, sizeof key, "%lld\x1f%s", (long long)courseid, name);
-    if (!s->cache.groups)
-        s->cache.groups = smap_new();
-    int64_t *hit = smap_get(s->cache.groups, key);
-    if (hit)
-        return *hit;
-    ts_stmt *st = Q(s, "SELECT id FROM {groups} WHERE courseid = ? AND name = ? ORDER BY id");
-    if (!st || H->exec(st, "is", courseid, name) != 0)
-        return -1;
-    int64_t id = single_id(st);
-    if (id < 0)
-        return id;
-    if (id > 0)
-        *smap_slot(s->cache.groups, key) = box(id);
-    return id;
+    ts_value a[2] = { { .i = courseid }, { .s = name } };
+    return cached_id(s, &s->cache.groups, key,
+                     "SELECT id FROM {groups} WHERE courseid = ? AND name = ? ORDER BY id",
+                     "is", a, CACHE_UNIQUE);
 }
 
 /* Current timestart of an enrolment, so that an empty start<N> does not move it on

@@ -150,3 +150,39 @@ int64_t single_id(ts_stmt *st)
         return -1;
     return n > 1 ? -2 : id;
 }
+
+int64_t *box(int64_t v)
+{
+    int64_t *p = malloc(sizeof *p);
+    if (p)
+        *p = v;
+    return p;
+}
+
+int64_t cached_id(users_state *s, smap **cache, const char *key, const char *sql,
+                  const char *types, const ts_value *args, int mode)
+{
+    if (!*cache)
+        *cache = smap_new();
+    int64_t *hit = smap_get(*cache, key);
+    if (hit)
+        return *hit;
+    ts_stmt *st = Q(s, sql);
+    if (!st || H->exec_array(st, types, args) != 0)
+        return -1;
+    int64_t id = 0;
+    if (mode == CACHE_UNIQUE) {
+        id = single_id(st);
+    } else {
+        int rc = H->next(st);
+        if (rc > 0)
+            id = H->col_int(st, 0);
+        while (rc > 0)
+            rc = H->next(st);
+        if (rc < 0)
+            return -1;
+    }
+    if (id > 0 || (id == 0 && mode == CACHE_FIRST))
+        *smap_slot(*cache, key) = box(id);
+    return id;
+}

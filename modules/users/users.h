@@ -307,5 +307,14 @@ ts_stmt *Q(users_state *s, const char *sql);
 
 /* The id of the only row `st` returns: 0 none, -2 several, -1 error. */
 int64_t single_id(ts_stmt *st);
+/* A malloc'd copy of an id, as the value of an smap (freed with the map). */
+int64_t *box(int64_t v);
+/* Id lookups remembered per run in *cache under `key`: 0 none, -1 error.
+ * CACHE_FIRST: reference data (roles, enrol instances): the first row, misses remembered.
+ * CACHE_UNIQUE: objects a later line may create (groups, cohorts): the only row (-2 when
+ * several), misses not remembered. */
+enum { CACHE_FIRST, CACHE_UNIQUE };
+int64_t cached_id(users_state *s, smap **cache, const char *key, const char *sql,
+                  const char *types, const ts_value *args, int mode);
 
 #endif

@@ -10,9 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include "run.h"
+#include "resolve/resolve.h"
 
 static int begin_batch(ts_run *r)
 {
+    resolver_batch_begin(r->res);
     return r->e->flags.dry_run ? db_savepoint(r->e->db, "ts_batch") : db_begin(r->e->db);
 }
 
@@ -21,13 +23,17 @@ static int commit_batch(ts_run *r)
     /* Buffered events belong to this transaction. */
     if (moodle_flush(r->e->site) != 0)
         return -1;
-    return r->e->flags.dry_run ? db_release(r->e->db, "ts_batch") : db_commit(r->e->db);
+    int rc = r->e->flags.dry_run ? db_release(r->e->db, "ts_batch") : db_commit(r->e->db);
+    if (rc == 0)
+        resolver_commit(r->res);
+    return rc;
 }
 
 static void rollback_batch(ts_run *r)
 {
-    /* Contexts created in the rolled-back writes must not be answered from cache. */
+    /* Contexts and ids learnt in the rolled-back writes must not be answered again. */
     moodle_forget(r->e->site);
+    resolver_rollback(r->res);
     if (r->e->flags.dry_run) {
         db_rollback_to(r->e->db, "ts_batch");
         db_release(r->e->db, "ts_batch");
@@ -41,11 +47,28 @@ static int failed(ts_row *row, int rc)
     return rc == TS_ERR || row_status(row) == TS_ERROR;
 }
 
-/* A row that failed without saying why gets the database's message. */
+/* A row that failed without saying why gets the reason a service recorded, or the
+ * database's message. */
 static void ensure_error_msg(ts_run *r, ts_row *row)
 {
-    if (row_status(row) != TS_ERROR)
+    if (row_status(row) == TS_ERROR)
+        return;
+    if (row->reason)
+        row_add_msg(row, TS_ERROR, row->reason_key, NULL, row->reason);
+    else
         row_add_msg(row, TS_ERROR, "dberror", NULL, db_error(r->e->db));
+}
+
+/* One row callback, with the resolvers told where the row starts and whether it failed
+ * (they forget what a failed row taught them). */
+static int call_row(ts_run *r, ts_row *row)
+{
+    resolver_row_begin(r->res);
+    r->current = row;
+    int rc = r->h->row(r, r->state, row);
+    r->current = NULL;
+    resolver_row_end(r->res, failed(row, rc));
+    return rc;
 }
 
 /* The database is gone: every row of the batch goes to the tryback.  When the connection
@@ -107,9 +130,7 @@ static int replay(ts_run *r, ts_row **live, size_t m)
         row_reset_outcome(row);
         if (db_savepoint(d, "ts_row") != 0)
             return -1;
-        r->current = row;
-        int rc = r->h->row(r, r->state, row);
-        r->current = NULL;
+        int rc = call_row(r, row);
         if (!failed(row, rc) && moodle_flush(r->e->site) != 0) {
             rc = TS_ERR;
             row_add_msg(row, TS_ERROR, "dberror", NULL, db_error(d));
@@ -126,6 +147,9 @@ static int replay(ts_run *r, ts_row **live, size_t m)
             if (db_rollback_to(d, "ts_row") != 0 || db_release(d, "ts_row") != 0)
                 return -1;
             moodle_forget(r->e->site);
+            /* Ids learnt since the batch began may belong to the rolled-back row (its
+             * writes failed at flush): forget them all; the store starts over. */
+            resolver_rollback(r->res);
             /* The module may have cached what this row did: start its knowledge over
              * for the rows that follow. */
             if (r->h->rollback)
@@ -167,9 +191,7 @@ int batch_apply(ts_run *r, ts_row **rows, size_t n)
         ts_row *row = live[i];
         row_reset_outcome(row);
         uint64_t w0 = db_write_count(d) + moodle_pending_events(r->e->site);
-        r->current = row;
-        rc = r->h->row(r, r->state, row);
-        r->current = NULL;
+        rc = call_row(r, row);
         if (lost(r)) {
             free(live);
             rollback_batch(r);
@@ -237,13 +259,18 @@ void batch_flush(ts_run *r, ts_row **rows, size_t n)
         }
         for (size_t k = 0; k < row->nmsgs; k++) {
             const row_msg *m = &row->msgs[k];
-            if (m == lead)
+            /* A failed row was undone: what it had done is no longer true. */
+            if (m == lead || (st == TS_ERROR && (m->status == TS_OK || m->status == TS_SKIP)))
                 continue;
             size_t len = strlen(text);
             snprintf(text + len, sizeof text - len, "%s%s: %s%s%s", len ? "; " : "", m->key,
                      *m->column ? "column " : "", m->column, *m->column ? ": " : "");
             len = strlen(text);
             snprintf(text + len, sizeof text - len, "%s", m->text);
+        }
+        if (st == TS_ERROR && row->reason && lead && strcmp(lead->text, row->reason) != 0) {
+            size_t len = strlen(text);
+            snprintf(text + len, sizeof text - len, " (%s)", row->reason);
         }
         if (dry && st != TS_ERROR) {
             char sim[4200];

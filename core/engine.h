@@ -27,12 +27,17 @@ enum {
 
 typedef struct module_entry {
     void *handle;                    /* lt_dlhandle                                */
-    const ts_module_desc *desc;
+    const ts_module_desc *desc;      /* = &copy                                    */
+    ts_module_desc copy;             /* the module's descriptor, as much of it as it
+                                        has (the rest zero): never read past its size */
+    ts_option *options;              /* its options, normalised to our layout      */
     char path[4200];
 } module_entry;
 
 typedef struct handler_entry {
-    const ts_handler *h;
+    const ts_handler *h;             /* = &copy                                    */
+    ts_handler copy;                 /* as registered, normalised like the desc    */
+    ts_column *columns;              /* normalised to our layout                   */
     module_entry *mod;
 } handler_entry;
 
@@ -79,7 +84,6 @@ int config_db_params(cfg_t *cfg, db_params *p, char *err, size_t errlen);
 int loader_load_all(engine *e, cfg_t *global);
 void loader_unload_all(engine *e);
 handler_entry *loader_find_handler(engine *e, const char *name);
-const ts_host *host_table(void);
 void host_set_engine(engine *e);       /* for register_handler during init */
 
 /* --- log.c --------------------------------------------------------------------------- */

@@ -72,7 +72,7 @@ int header_bind(ts_run *r, const csv_record *hdr)
     for (size_t i = 0; i < hdr->nfields; i++)
         r->cols[i] = strdup(hdr->fields[i] ? hdr->fields[i] : "");
 
-    if (h->flags & TS_H_BINARY) {
+    if (h->flags & TS_H_ARCHIVE) {
         r->header_line = strdup("");
         return 0;
     }

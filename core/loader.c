@@ -7,20 +7,53 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include "engine.h"
+#include <stdlib.h>
+#include "run.h"
 
 static engine *current;
 
 void host_set_engine(engine *e) { current = e; }
 
-/* Called by modules through the host table during init(). */
-int loader_register_handler(const ts_handler *h)
+/* Copies `size` bytes of a module's structure into ours, zeroing what the module's
+ * older layout does not have: the core never reads past what a module built. */
+static void copy_prefix(void *ours, size_t ours_size, const void *theirs, size_t size)
+{
+    memset(ours, 0, ours_size);
+    memcpy(ours, theirs, size < ours_size ? size : ours_size);
+}
+
+/* An array of a module's structures, `elem` bytes each, ended by a NULL first field
+ * (a name), normalised to our layout. */
+static void *copy_array(const void *theirs, size_t elem, size_t ours_elem)
+{
+    size_t n = 0;
+    const char *p = theirs;
+    while (p && *(const char *const *)(p + n * elem))
+        n++;
+    char *out = calloc(n + 1, ours_elem);
+    for (size_t i = 0; i < n; i++)
+        copy_prefix(out + i * ours_elem, ours_elem, p + i * elem, elem);
+    return out;
+}
+
+/* Called by modules through the runtime table during init(). */
+int loader_register_handler(const ts_handler *theirs)
 {
     if (!current || !current->loading) {
         ts_logf(TS_LOG_ERROR, "register_handler called outside a module's init()");
         return -1;
     }
-    if (!h || !h->name || !h->row || !h->columns) {
+    if (!theirs || theirs->size < offsetof(ts_handler, free_state) + sizeof(void *) ||
+        theirs->column_size < sizeof(const char *)) {
+        ts_logf(TS_LOG_ERROR, "module %s: a handler declared without its sizes (begin it "
+                "with TS_HANDLER_HEADER)", current->loading->desc->name);
+        return -1;
+    }
+    handler_entry *he = &current->handlers[current->nhandlers];
+    ts_handler tmp;
+    copy_prefix(&tmp, sizeof tmp, theirs, theirs->size);
+    const ts_handler *h = &tmp;
+    if (!h->name || !h->row || !h->columns) {
         ts_logf(TS_LOG_ERROR, "module %s: a handler needs a name, columns and a row callback",
                 current->loading->desc->name);
         return -1;
@@ -32,8 +65,12 @@ int loader_register_handler(const ts_handler *h)
     }
     if (current->nhandlers >= TS_MAX_HANDLERS)
         return -1;
-    current->handlers[current->nhandlers].h = h;
-    current->handlers[current->nhandlers].mod = current->loading;
+    he->copy = tmp;
+    he->columns = copy_array(h->columns, h->column_size, sizeof(ts_column));
+    he->copy.columns = he->columns;
+    he->copy.column_size = sizeof(ts_column);
+    he->h = &he->copy;
+    he->mod = current->loading;
     current->nhandlers++;
     return 0;
 }
@@ -82,7 +119,13 @@ static lt_dlhandle open_module(const char *moduledir, const char *name, char *pa
 
 static int check_abi(const ts_module_desc *d, const char *path)
 {
-    if (d->magic != TOOLSYNC_MODULE_MAGIC) {
+    if (d->magic == 0x54534d31u) {   /* "TSM1": the ABI 1 descriptor */
+        ts_logf(TS_LOG_ERROR, "module %s was built for SDK ABI 1, this toolsync provides "
+                "ABI %d.%d: rebuild it against this toolsync's SDK", path,
+                TOOLSYNC_ABI_MAJOR, TOOLSYNC_ABI_MINOR);
+        return -1;
+    }
+    if (d->magic != TOOLSYNC_MODULE_MAGIC || d->size < offsetof(ts_module_desc, fini)) {
         ts_logf(TS_LOG_ERROR, "%s is not a toolsync module (bad magic)", path);
         return -1;
     }
@@ -140,10 +183,17 @@ int loader_load_all(engine *e, cfg_t *global)
             return -1;
         }
         m->handle = h;
-        m->desc = d;
+        copy_prefix(&m->copy, sizeof m->copy, d, d->size);
+        if (m->copy.options) {
+            m->options = copy_array(m->copy.options, m->copy.option_size, sizeof(ts_option));
+            m->copy.options = m->options;
+            m->copy.option_size = sizeof(ts_option);
+        }
+        m->desc = &m->copy;
+        d = m->desc;
         e->nmodules++;
         e->loading = m;
-        int rc = d->init(host_table());
+        int rc = d->init(runtime_table());
         e->loading = NULL;
         if (rc != 0) {
             ts_logf(TS_LOG_ERROR, "module %s failed to initialise", d->name);
@@ -158,7 +208,8 @@ void loader_unload_all(engine *e)
     for (size_t i = 0; i < e->nmodules; i++) {
         if (e->modules[i].desc && e->modules[i].desc->fini)
             e->modules[i].desc->fini();
-        /* Modules stay mapped until exit: libconfuse still holds their option names. */
+        /* Modules stay mapped until exit: libconfuse still holds their option names,
+         * and our normalised copies point into their strings. */
     }
     e->nmodules = 0;
     e->nhandlers = 0;

@@ -87,6 +87,8 @@ static int cmd_modules(engine *e, int verbose)
                    h->default_file ? h->default_file : "-");
             if (!verbose)
                 continue;
+            if (h->description)
+                printf("    %s\n", h->description);
             for (const ts_column *c = h->columns; c->name; c++)
                 printf("    column %s%s%s  %s\n", c->name,
                        c->kind == TS_COL_INDEXED ? "<N>" : c->kind == TS_COL_PREFIX ? "*" : "",

@@ -143,7 +143,7 @@ static int read_header(ts_run *r, csvin *in)
 {
     csv_record rec;
     csvin_error err;
-    if (r->h->flags & TS_H_BINARY) {
+    if (r->h->flags & TS_H_ARCHIVE) {
         /* Not CSV: the handler sees one row whose only column is the file's path. */
         csv_record fake = { .nfields = 1, .fields = (char *[]){ "path" }, .raw = "path" };
         return header_bind(r, &fake);
@@ -274,7 +274,8 @@ static int process_rows(ts_run *r, csvin *in)
 
 static void run_purges(ts_run *r)
 {
-    const char *purges = moodle_requested_purges(r->e->site);
+    char list[RUN_MAX_PURGES * 49];
+    const char *purges = run_purge_list(r, list, sizeof list);
     if (!purges || !*purges || r->e->flags.dry_run)
         return;
     const char *cmd = config_global_str(r->e->cfg, "purgecommand");
@@ -314,7 +315,8 @@ static void finish_files(ts_run *r, int processed)
 
 static void free_run(ts_run *r)
 {
-    run_stmt_cache_free(r);
+    run_resolvers_end(r);
+    sql_cache_free(r);
     for (size_t i = 0; i < r->ncols; i++)
         free(r->cols[i]);
     free(r->cols);
@@ -399,12 +401,12 @@ int run_handler(engine *e, handler_entry *he, const char *explicit_file)
         return TS_EXIT_FATAL;
     }
 
-    moodle_purges_reset();
+    run_resolvers_begin(r);
     csvin_options opt = { r->sep, config_global_str(e->cfg, "encoding"),
                           (size_t)strtol(config_global_str(e->cfg, "maxlinelength"), NULL, 10) };
     csvin_error cerr;
     memset(&cerr, 0, sizeof cerr);
-    int binary = (r->h->flags & TS_H_BINARY) != 0;
+    int binary = (r->h->flags & TS_H_ARCHIVE) != 0;
     csvin *in = binary ? NULL : csvin_open(r->path, &opt, &cerr);
     if (!in && !binary) {
         char msg[5200];
@@ -413,6 +415,7 @@ int run_handler(engine *e, handler_entry *he, const char *explicit_file)
         ts_logf(TS_LOG_ERROR, "%s", msg);
         report_close(r->rep);
         fs_release(lock);
+        run_resolvers_end(r);
         current_run = NULL;
         return strcmp(cerr.key, "unknownencoding") == 0 ? TS_EXIT_FATAL : TS_EXIT_FILE;
     }

@@ -25,6 +25,10 @@ struct ts_row {
     size_t nmsgs, capmsgs;
     int pre_failed;          /* rejected before reaching the handler        */
     FILE *raw_file;          /* an overlong line's whole text (raw: a prefix) */
+    char *reason;            /* why a service failed on this row (run_fail)   */
+    char reason_key[48];
+    const unsigned char *entry_data;   /* an archive entry's bytes (archive rows) */
+    size_t entry_len;
 };
 
 /* A cached prepared statement, keyed by its SQL text. */
@@ -65,6 +69,12 @@ struct ts_run {
     ts_stmt **stmts;
     size_t nstmts, capstmts;
 
+    /* the resolvers of the run (resolve/) and the cache purges asked for */
+    struct resolver *res;
+#define RUN_MAX_PURGES 16
+    char purges[RUN_MAX_PURGES][48];
+    size_t npurges;
+
     /* counters for --stats and the progress line */
     long rows_done;
 };
@@ -91,6 +101,18 @@ void row_reset_outcome(ts_row *row);
 ts_status row_status(const ts_row *row);
 void row_add_msg(ts_row *row, ts_status st, const char *key, const char *column,
                  const char *text);
-void run_stmt_cache_free(ts_run *r);
+/* Why the row's service call failed (the first reason is kept): reported with the row's
+ * ERROR, or as its ERROR when the module said nothing. */
+void row_set_reason(ts_row *row, const char *key, const char *text);
+
+/* --- svc_bridge.c: the run's cache purges ------------------------------------------------ */
+void run_request_purge(void *run, const char *what);     /* also the site's purge sink */
+const char *run_purge_list(ts_run *r, char *buf, size_t len);   /* "a,b" or "" */
+
+/* --- runtime.c / svc_sql.c ---------------------------------------------------------------- */
+const ts_runtime *runtime_table(void);
+void sql_cache_free(ts_run *r);
+void run_resolvers_begin(ts_run *r);   /* resolvers and purge sink for the run (batch.c) */
+void run_resolvers_end(ts_run *r);
 
 #endif

@@ -558,3 +558,10 @@ int enrol_row_exists(moodle_site *s, const char *sql, int64_t a, int64_t b)
         moodle_drain(st);
     return r;
 }
+
+int moodle_context_path_by_id(moodle_site *s, int64_t contextid, char *path_out)
+{
+    int level;
+    int64_t instanceid;
+    return ctx_row(s, contextid, &level, &instanceid, path_out, 256);
+}

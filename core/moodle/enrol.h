@@ -36,14 +36,19 @@ int64_t moodle_cohort_create(moodle_site *s, int64_t now, int64_t contextid, con
 int moodle_cohort_add_member(moodle_site *s, int64_t now, int64_t cohortid, int64_t userid);
 int moodle_cohort_remove_member(moodle_site *s, int64_t now, int64_t cohortid, int64_t userid);
 
-/* Caches that need PHP to purge (moodle-writes §2.3), collected per run.  Names used
- * here are MUC definitions of component core: "coursecontacts", "groupdata",
- * "user_group_groupings". */
+/* core_course_category::create(): a visible (or hidden) category under parentid (0: at
+ * the top), last among its siblings, with its context and event.  Its id, or -1.
+ * *contextid (may be NULL) receives the new context's id. */
+int64_t moodle_category_create(moodle_site *s, int64_t now, int64_t parentid,
+                               const char *name, const char *idnumber, int visible,
+                               int64_t *contextid);
+
+/* Caches that need PHP to purge (moodle-writes §2.3): the writers name them
+ * ("groupdata", "user_group_groupings", "coursecontacts", "changesincoursecat") to the
+ * sink the run sets; without a sink the requests are dropped. */
+void moodle_set_purge_sink(moodle_site *s, void (*sink)(void *ctx, const char *what),
+                           void *ctx);
 void moodle_request_purge(moodle_site *s, const char *what);
-/* Comma-separated list of the purges requested so far ("" if none). */
-const char *moodle_requested_purges(const moodle_site *s);
-/* Forgets the requested purges (start of a run). */
-void moodle_purges_reset(void);
 
 /* Finalizes the statements these writers prepared for the site.  Call it before
  * moodle_close() and before closing the site's connection. */

@@ -101,4 +101,9 @@ const char *moodle_password_scheme(const moodle_site *s, int fast, int *cost);
 int moodle_hash_passwords_scheme(const char *scheme, const char *const *plain, char **out,
                                  size_t n, int cost, int threads);
 
+/* The columns of {user} at this site's version, NULL-terminated (*n without it). */
+const char *const *moodle_user_columns(const moodle_site *s, size_t *n);
+/* Path of a context by id: 0 found, 1 not found, -1 error. */
+int moodle_context_path_by_id(moodle_site *s, int64_t contextid, char *path_out /* 256 */);
+
 #endif

@@ -22,6 +22,8 @@ typedef struct {
 /* Context cache: direct-mapped on (level, instance).  Parents (system, categories,
  * courses) are looked up over and over by the modules; one slot each is plenty. */
 #define MOODLE_CTX_SLOTS 512
+/* About 50 writer statements; a power of two well above it keeps probing short. */
+#define MOODLE_STMT_SLOTS 128
 typedef struct {
     int level;              /* 0 = empty slot */
     int64_t instanceid;
@@ -63,6 +65,12 @@ struct moodle_site {
     db_stmt *st_pref_find, *st_pref_update, *st_pref_insert, *st_pref_delete;
 
     moodle_ctx_slot *ctx;           /* MOODLE_CTX_SLOTS entries */
+
+    /* The writers' statements (enrol_stmt), keyed by the address of their SQL text. */
+    struct moodle_stmt_slot { const char *sql; db_stmt *st; } stmts[MOODLE_STMT_SLOTS];
+    /* Where the writers' cache purge requests go (moodle_set_purge_sink). */
+    void (*purge_sink)(void *ctx, const char *what);
+    void *purge_ctx;
 };
 
 /* Prepares *slot on first use; NULL (and s->err set) on failure. */

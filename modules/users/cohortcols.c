@@ -8,42 +8,34 @@
 #include <string.h>
 #include "users.h"
 
-/* Cohort id by name: > 0, 0 not found, -1 error, -2 ambiguous. */
-static int64_t find_cohort(users_state *s, const char *name)
-{
-    ts_value a[1] = { { .s = name } };
-    return cached_id(s, &s->cache.cohorts, name,
-                     "SELECT id FROM {cohort} WHERE name = ? ORDER BY id", "s", a,
-                     CACHE_UNIQUE);
-}
-
 int cohort_apply(users_state *s, ts_row *row, int64_t userid)
 {
-    const char *name = H->value_at(row, (size_t)s->c_cohort);
+    const char *name = RT->value_at(row, (size_t)s->c_cohort);
     if (!name || !*name)
         return 0;
-    int64_t id = find_cohort(s, name);
-    if (id == -2) {
-        ob_add(s, TS_ERROR, "ambiguous", "cohort", "several cohorts are named '%s'", name);
+    int64_t id = R->cohort(s->run, TS_BY_NAME, name, 0);
+    if (id == TS_R_AMBIGUOUS) {
+        say(s, TS_ERROR, "ambiguous", "cohort", "several cohorts are named '%s'", name);
         return -1;
     }
     if (id < 0)
         return -1;
     if (id == 0) {
         /* cohort_add_cohort(): idnumber NULL when not given. */
-        const char *idn = s->c_cohortid >= 0 ? H->value_at(row, (size_t)s->c_cohortid) : NULL;
-        id = H->cohort_create(s->run, 1, name, idn, "");
+        const char *idn = s->c_cohortid >= 0 ? RT->value_at(row, (size_t)s->c_cohortid) : NULL;
+        ts_cohort c = { TS_COHORT_HEADER, .contextid = TS_SYSTEM_CONTEXT_ID, .name = name,
+                        .idnumber = idn, .description = "" };
+        id = C->cohort_create(s->run, &c);
         if (id <= 0)
             return -1;
-        *smap_slot(s->cache.cohorts, name) = box(id);
-        ob_add(s, TS_OK, "creatingcohort", "cohort", "cohort '%s' created", name);
+        say(s, TS_OK, "creatingcohort", "cohort", "cohort '%s' created", name);
     }
-    int r = H->cohort_add_member(s->run, id, userid);
+    int r = C->add_member(s->run, id, userid);
     if (r < 0)
         return -1;
     if (r > 0)
-        ob_add(s, TS_OK, "cohortmemberadded", "cohort", "member of '%s'", name);
+        say(s, TS_OK, "cohortmemberadded", "cohort", "member of '%s'", name);
     else
-        ob_add(s, TS_SKIP, "cohortalreadymember", "cohort", "already member of '%s'", name);
+        say(s, TS_SKIP, "cohortalreadymember", "cohort", "already member of '%s'", name);
     return 0;
 }

@@ -22,25 +22,25 @@ char *password_value(users_state *s, uline *l, const urec *r, int *changed)
     if (!l->has_password || !*l->password)
         return r ? NULL : strdup("");   /* never the plugin's placeholder text */
     if (strcmp(l->password, "*NOPASS*") == 0) {
-        if (r && streq_null(r->v[UC_PASSWORD], "*NOPASS*"))
+        if (r && streq_null(UV(s, r, UC_PASSWORD), "*NOPASS*"))
             return NULL;
         *changed = 1;
         return strdup("*NOPASS*");
     }
-    if (r && r->v[UC_PASSWORD] && *r->v[UC_PASSWORD] &&
-        H->check_password(l->password, r->v[UC_PASSWORD]) == 1)
+    if (r && UV(s, r, UC_PASSWORD) && *UV(s, r, UC_PASSWORD) &&
+        M->check_password(l->password, UV(s, r, UC_PASSWORD)) == 1)
         return NULL;   /* same password: nothing to write (re-runs change nothing) */
     char k[24];
     snprintf(k, sizeof k, "%ld", l->line);
-    void **slot = smap_slot(s->pw, k);
+    void **slot = U->map_slot(s->pw, k);
     char *hash = *slot;
     *slot = NULL;
     if (!hash) {
         const char *plain[1] = { l->password };
         char *out[1] = { NULL };
-        if (H->hash_passwords(s->run, plain, out, 1) != 0 || !out[0]) {
+        if (M->hash_passwords(s->run, plain, out, 1) != 0 || !out[0]) {
             free(out[0]);
-            ob_add(s, TS_ERROR, "passwordhasherror", "password",
+            say(s, TS_ERROR, "passwordhasherror", "password",
                    "the password could not be hashed");
             return NULL;
         }
@@ -55,27 +55,28 @@ int password_changed(users_state *s, int64_t userid, int64_t ctxid, const char *
     if (!auth || strcmp(auth, "manual") != 0)
         return 0;
     char now[24];
-    snprintf(now, sizeof now, "%lld", (long long)H->now(s->run));
-    if (H->set_user_preference(s->run, userid, "auth_manual_passwordupdatetime", now) != 0)
+    snprintf(now, sizeof now, "%lld", (long long)RT->now(s->run));
+    if (M->set_user_preference(s->run, userid, "auth_manual_passwordupdatetime", now) != 0)
         return -1;
-    return H->event(s->run, "\\core\\event\\user_password_updated", "user_password",
-                    "updated", "u", 0, NULL, 0, ctxid, 30, userid, 0, userid,
-                    "{\"forgottenreset\":false}");
+    return users_event(s, "\\core\\event\\user_password_updated", "u", NULL, userid, ctxid,
+                       "{\"forgottenreset\":false}");
 }
 
 /* --- the user context ------------------------------------------------------------------- */
 
-int64_t user_context(users_state *s, int64_t userid)
+int64_t user_context(users_state *s, const urec *r)
 {
-    int64_t id = 0;
-    char path[256];
-    urec *known = store_by_id(&s->store, userid);
-    if (known && known->ctxid > 0)
-        return known->ctxid;
-    if (H->context_path(s->run, 30, userid, &id, path) == 0 && id > 0)
+    int64_t id = R->user_contextid(r);
+    if (id > 0)
         return id;
-    /* context_user::instance() creates a missing context on the fly. */
-    return H->context_create(s->run, 30, userid, "/1", NULL);
+    id = M->context_id(s->run, TS_CTX_USER, UID(r));
+    if (id == 0) {
+        /* context_user::instance() creates a missing context on the fly. */
+        id = M->context_create(s->run, TS_CTX_USER, UID(r), TS_SYSTEM_CONTEXT_ID);
+    }
+    if (id > 0)
+        R->user_context_created(s->run, r, id);
+    return id;
 }
 
 /* --- creation --------------------------------------------------------------------------- */
@@ -92,10 +93,10 @@ static void set_int_default(char **v, int c, long long value)
         v[c] = xprintf("%lld", value);
 }
 
-int create_account(users_state *s, uline *l, urec **out)
+int create_account(users_state *s, uline *l, const urec **out)
 {
     char *v[UC_COUNT] = { 0 };
-    int64_t now = H->now(s->run);
+    int64_t now = RT->now(s->run);
     int ret = -1;
     *out = NULL;
 
@@ -155,7 +156,7 @@ int create_account(users_state *s, uline *l, urec **out)
     memset(types, 's', UC_COUNT);
     types[UC_COUNT] = '\0';
     types[0] = 'i';                      /* the id, when reserved */
-    int64_t id = H->reserve_id(s->run, "user");
+    int64_t id = SQL->reserve_id(s->run, "user");
     ts_value a[UC_COUNT];                /* a[0]: the id; then columns 1.. */
     a[0].i = id;
     for (int c = 1; c < UC_COUNT; c++)
@@ -163,40 +164,42 @@ int create_account(users_state *s, uline *l, urec **out)
     ts_stmt *st;
     if (id > 0) {
         st = Q(s, sql_id);
-        if (!st || H->exec_array(st, types, a) != 0)
+        if (!st || SQL->exec_array(st, types, a) != 0)
             goto done;
     } else {
         st = Q(s, sql_noid);
-        if (!st || H->exec_array(st, types + 1, a + 1) != 0)
+        if (!st || SQL->exec_array(st, types + 1, a + 1) != 0)
             goto done;
-        id = H->last_id(st);
+        id = SQL->last_id(st);
         if (id <= 0)
             goto done;
     }
 
-    int64_t ctx = H->context_create(s->run, 30, id, "/1", NULL);
+    int64_t ctx = M->context_create(s->run, TS_CTX_USER, id, TS_SYSTEM_CONTEXT_ID);
     if (ctx <= 0)
         goto done;
     if (pwkind == 2 && password_changed(s, id, ctx, v[UC_AUTH]) != 0)
         goto done;
-    if (H->event(s->run, "\\core\\event\\user_created", "user", "created", "c", 0, "user", id,
-                 ctx, 30, id, 0, id, NULL) != 0)
+    if (users_event(s, "\\core\\event\\user_created", "c", "user", id, ctx, NULL) != 0)
         goto done;
 
     /* Passwords Moodle's cron generates and mails (spec 20 §3.6 steps 2-3). */
     if (s->createpasswords && !(l->has_password && *l->password)) {
-        if (H->set_user_preference(s->run, id, "create_password", "1") != 0)
+        if (M->set_user_preference(s->run, id, "create_password", "1") != 0)
             goto done;
         if (!l->has_password &&
-            H->set_user_preference(s->run, id, "auth_forcepasswordchange", "1") != 0)
+            M->set_user_preference(s->run, id, "auth_forcepasswordchange", "1") != 0)
             goto done;
     }
 
-    urec *r = store_add_new(&s->store, id, v);
+    const char *names[UC_COUNT];
+    for (int c = 0; c < UC_COUNT; c++)
+        names[c] = UCOLS[c].name;
+    const urec *r = R->user_created(s->run, id, names, (const char *const *)v, UC_COUNT, ctx);
     if (profile_save(s, l, r) != 0)
         goto done;
     *out = r;
-    ob_add(s, TS_OK, "useraccountadded", NULL, "%lld , %s", (long long)id, l->username);
+    say(s, TS_OK, "useraccountadded", NULL, "%lld , %s", (long long)id, l->username);
     ret = 0;
 done:
     for (int c = 0; c < UC_COUNT; c++)

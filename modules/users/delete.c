@@ -17,12 +17,12 @@
  * (`{name}` is expanded inside literals too). */
 static int table_exists(users_state *s, const char *table)
 {
-    static smap *known;   /* "<dialect>:<table>" -> (void *)1 yes / 2 no */
+    static ts_map *known;   /* "<dialect>:<table>" -> (void *)1 yes / 2 no */
     if (!known)
-        known = smap_new();
+        known = U->map_new();
     char key[128];
     snprintf(key, sizeof key, "%d:%s", (int)s->db, table);
-    void **slot = smap_slot(known, key);
+    void **slot = U->map_slot(known, key);
     if (*slot)
         return *slot == (void *)1;
     char sql[512];
@@ -41,11 +41,11 @@ static int table_exists(users_state *s, const char *table)
         break;
     }
     ts_stmt *st = Q(s, sql);
-    if (!st || H->exec(st, "") != 0)
+    if (!st || SQL->exec(st, "") != 0)
         return 0;
-    int rc = H->next(st);
+    int rc = SQL->next(st);
     if (rc > 0)
-        while (H->next(st) > 0)
+        while (SQL->next(st) > 0)
             ;
     *slot = rc > 0 ? (void *)1 : (void *)2;
     return rc > 0;
@@ -56,25 +56,25 @@ static int table_exists(users_state *s, const char *table)
 static int exec_uid(users_state *s, const char *sql, int64_t uid)
 {
     ts_stmt *st = Q(s, sql);
-    return st && H->exec(st, "i", uid) == 0 ? 0 : -1;
+    return st && SQL->exec(st, "i", uid) == 0 ? 0 : -1;
 }
 
 /* enrol_user_delete(): every enrolment in an instance of an enabled plugin is removed
  * through the plugin's unenrol_user (roles, groups, events); the others go below. */
 static int unenrol_all(users_state *s, int64_t uid)
 {
-    const char *enabled = H->site_config(s->run, "enrol_plugins_enabled");
+    const char *enabled = M->config(s->run, "enrol_plugins_enabled");
     ts_stmt *st = Q(s, "SELECT ue.enrolid, e.enrol FROM {user_enrolments} ue "
                        "JOIN {enrol} e ON e.id = ue.enrolid "
                        "JOIN {course} c ON c.id = e.courseid "
                        "WHERE ue.userid = ? ORDER BY ue.id");
-    if (!st || H->exec(st, "i", uid) != 0)
+    if (!st || SQL->exec(st, "i", uid) != 0)
         return -1;
     int64_t *ids = NULL;
     size_t n = 0, cap = 0;
     int rc;
-    while ((rc = H->next(st)) > 0) {
-        const char *plugin = H->col_text(st, 1);
+    while ((rc = SQL->next(st)) > 0) {
+        const char *plugin = SQL->col_text(st, 1);
         /* is the plugin in the comma-separated list of enabled ones? */
         int on = 0;
         size_t pl = plugin ? strlen(plugin) : 0;
@@ -92,11 +92,11 @@ static int unenrol_all(users_state *s, int64_t uid)
             cap = cap ? cap * 2 : 8;
             ids = realloc(ids, cap * sizeof *ids);
         }
-        ids[n++] = H->col_int(st, 0);
+        ids[n++] = SQL->col_int(st, 0);
     }
     int ret = rc < 0 ? -1 : 0;
     for (size_t i = 0; i < n && ret == 0; i++)
-        if (H->unenrol_user(s->run, ids[i], uid) < 0)
+        if (E->unenrol_user(s->run, ids[i], uid) < 0)
             ret = -1;
     free(ids);
     return ret;
@@ -107,26 +107,28 @@ static int unassign_all(users_state *s, int64_t uid)
 {
     ts_stmt *st = Q(s, "SELECT roleid, contextid, component, itemid FROM {role_assignments} "
                        "WHERE userid = ? ORDER BY id");
-    if (!st || H->exec(st, "i", uid) != 0)
+    if (!st || SQL->exec(st, "i", uid) != 0)
         return -1;
     struct ra { int64_t role, ctx, item; char *comp; } *ras = NULL;
     size_t n = 0, cap = 0;
     int rc;
-    while ((rc = H->next(st)) > 0) {
+    while ((rc = SQL->next(st)) > 0) {
         if (n == cap) {
             cap = cap ? cap * 2 : 8;
             ras = realloc(ras, cap * sizeof *ras);
         }
-        ras[n].role = H->col_int(st, 0);
-        ras[n].ctx = H->col_int(st, 1);
-        ras[n].comp = xstrdup(H->col_text(st, 2));
-        ras[n].item = H->col_int(st, 3);
+        ras[n].role = SQL->col_int(st, 0);
+        ras[n].ctx = SQL->col_int(st, 1);
+        ras[n].comp = xstrdup(SQL->col_text(st, 2));
+        ras[n].item = SQL->col_int(st, 3);
         n++;
     }
     int ret = rc < 0 ? -1 : 0;
     for (size_t i = 0; i < n; i++) {
-        if (ret == 0 && H->role_unassign(s->run, ras[i].role, ras[i].ctx, uid,
-                                         ras[i].comp ? ras[i].comp : "", ras[i].item) < 0)
+        ts_role_assignment a = { TS_ROLE_ASSIGNMENT_HEADER, .roleid = ras[i].role,
+                                 .contextid = ras[i].ctx, .userid = uid,
+                                 .component = ras[i].comp, .itemid = ras[i].item };
+        if (ret == 0 && E->role_unassign(s->run, &a) < 0)
             ret = -1;
         free(ras[i].comp);
     }
@@ -138,7 +140,7 @@ static int unassign_all(users_state *s, int64_t uid)
  * characters only a-z 0-9 - . @ _ kept. */
 static char *clean_username(const char *in, int extended)
 {
-    char *low = utf8_lower(in);
+    char *low = U->utf8_lower(in);
     size_t b = strspn(low, " \t\r\n\v"), e = strlen(low);
     while (e > b && strchr(" \t\r\n\v", low[e - 1]))
         e--;
@@ -174,11 +176,11 @@ static int username_taken(users_state *s, const char *name)
 {
     /* Moodle checks without mnethostid. */
     ts_stmt *st = Q(s, "SELECT id FROM {user} WHERE username = ?");
-    if (!st || H->exec(st, "s", name) != 0)
+    if (!st || SQL->exec(st, "s", name) != 0)
         return -1;
-    int rc = H->next(st);
+    int rc = SQL->next(st);
     if (rc > 0)
-        while (H->next(st) > 0)
+        while (SQL->next(st) > 0)
             ;
     return rc;
 }
@@ -191,56 +193,56 @@ static int dataprivacy_request(users_state *s, int64_t uid)
         return 0;
     ts_stmt *st = Q(s, "SELECT id FROM {tool_dataprivacy_request} WHERE userid = ? AND "
                        "type = 2 AND status NOT IN (6, 7, 8, 9)");
-    if (!st || H->exec(st, "i", uid) != 0)
+    if (!st || SQL->exec(st, "i", uid) != 0)
         return -1;
-    int rc = H->next(st);
+    int rc = SQL->next(st);
     if (rc < 0)
         return -1;
     if (rc > 0) {
-        while (H->next(st) > 0)
+        while (SQL->next(st) > 0)
             ;
         return 0;
     }
     /* Automatic approval would also queue an ad-hoc task; the engine leaves the request
      * awaiting approval (status 2), as a site without automatic approval does. */
-    int64_t admin = H->acting_user(s->run), now = H->now(s->run);
+    int64_t admin = M->acting_user(s->run), now = RT->now(s->run);
     st = Q(s, "INSERT INTO {tool_dataprivacy_request} (type, comments, commentsformat, "
               "userid, requestedby, status, dpo, dpocomment, dpocommentformat, "
               "systemapproved, usermodified, timecreated, timemodified, creationmethod) "
               "VALUES (2, ?, 2, ?, ?, 2, 0, '', 2, 0, ?, ?, ?, 1)");
-    return st && H->exec(st, "siiiii", "Automatically created upon user deletion.", uid,
+    return st && SQL->exec(st, "siiiii", "Automatically created upon user deletion.", uid,
                          admin, admin, now, now) == 0 ? 0 : -1;
 }
 
-int delete_account(users_state *s, urec *r)
+int delete_account(users_state *s, const urec *r)
 {
-    int64_t uid = r->id, now = H->now(s->run);
-    const char *uname = r->v[UC_USERNAME] ? r->v[UC_USERNAME] : "";
+    int64_t uid = UID(r), now = RT->now(s->run);
+    const char *uname = UV(s, r, UC_USERNAME) ? UV(s, r, UC_USERNAME) : "";
     if (users_is_guest(s, r)) {
-        ob_add(s, TS_ERROR, "usernotdeletederror", NULL,
+        say(s, TS_ERROR, "usernotdeletederror", NULL,
                "[%s]: the guest account cannot be deleted", uname);
         return -1;
     }
     if (users_is_siteadmin(s, uid)) {
-        ob_add(s, TS_ERROR, "usernotdeletedadmin", NULL,
+        say(s, TS_ERROR, "usernotdeletedadmin", NULL,
                "[%s]: site administrators cannot be deleted", uname);
         return -1;
     }
-    int64_t ctx = user_context(s, uid);
+    int64_t ctx = user_context(s, r);
     if (ctx <= 0)
         return -1;
 
     /* What user_deleted reports, as read from the database (strings). */
     char other[2048] = "{\"username\":";
-    json_str(other, sizeof other, uname);
+    U->json_string(other, sizeof other, uname);
     strcat(other, ",\"email\":");
-    json_str(other, sizeof other, r->v[UC_EMAIL] ? r->v[UC_EMAIL] : "");
+    U->json_string(other, sizeof other, UV(s, r, UC_EMAIL) ? UV(s, r, UC_EMAIL) : "");
     strcat(other, ",\"idnumber\":");
-    json_str(other, sizeof other, r->v[UC_IDNUMBER] ? r->v[UC_IDNUMBER] : "");
+    U->json_string(other, sizeof other, UV(s, r, UC_IDNUMBER) ? UV(s, r, UC_IDNUMBER) : "");
     strcat(other, ",\"picture\":");
-    json_str(other, sizeof other, r->v[UC_PICTURE] ? r->v[UC_PICTURE] : "0");
+    U->json_string(other, sizeof other, UV(s, r, UC_PICTURE) ? UV(s, r, UC_PICTURE) : "0");
     strcat(other, ",\"mnethostid\":");
-    json_str(other, sizeof other, r->v[UC_MNETHOSTID] ? r->v[UC_MNETHOSTID] : "");
+    U->json_string(other, sizeof other, UV(s, r, UC_MNETHOSTID) ? UV(s, r, UC_MNETHOSTID) : "");
     strcat(other, "}");
 
     if (unenrol_all(s, uid) != 0 || unassign_all(s, uid) != 0)
@@ -276,8 +278,8 @@ int delete_account(users_state *s, urec *r)
 
     /* username = clean(<email or username.id@unknownemail.invalid>) cut to fit, "." and
      * the time, incremented PHP-style until unique. */
-    char *delemail = r->v[UC_EMAIL] && *r->v[UC_EMAIL]
-        ? strdup(r->v[UC_EMAIL])
+    char *delemail = UV(s, r, UC_EMAIL) && *UV(s, r, UC_EMAIL)
+        ? strdup(UV(s, r, UC_EMAIL))
         : xprintf("%s.%lld@unknownemail.invalid", uname, (long long)uid);
     char *base = clean_username(delemail, s->extendedchars);
     free(delemail);
@@ -310,11 +312,10 @@ int delete_account(users_state *s, urec *r)
 
     /* $usercontext->delete_content(): the files of the user context (picture...). */
     ts_stmt *st = Q(s, "DELETE FROM {files} WHERE contextid = ?");
-    if (!st || H->exec(st, "i", ctx) != 0)
+    if (!st || SQL->exec(st, "i", ctx) != 0)
         return -1;
 
-    if (H->event(s->run, "\\core\\event\\user_deleted", "user", "deleted", "d", 0, "user", uid,
-                 ctx, 30, uid, 0, uid, other) != 0)
+    if (users_event(s, "\\core\\event\\user_deleted", "d", "user", uid, ctx, other) != 0)
         return -1;
     return dataprivacy_request(s, uid);
 }

@@ -4,34 +4,13 @@
  *
  * A set that cannot be applied (unknown course, role, enrolment instance, remote
  * wwwroot...) makes the whole line an ERROR: the line is undone and goes to the tryback,
- * and re-running it once fixed is idempotent.  Courses, roles and enrolment instances
- * are cached for the run (read only); groups the run may create are cached until a
- * rollback.
+ * and re-running it once fixed is idempotent.  Courses, roles, enrolment instances and
+ * groups come from the core's resolver (cached for the run, right after rollbacks).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "users.h"
-
-typedef struct {
-    int64_t id, ctx;    /* id 0: not found, -2: ambiguous */
-} course_info;
-
-void cache_drop_created(ucache *c)
-{
-    smap_free(c->groups, free);
-    smap_free(c->cohorts, free);
-    c->groups = c->cohorts = NULL;
-}
-
-void cache_free(ucache *c)
-{
-    cache_drop_created(c);
-    smap_free(c->courses, free);
-    smap_free(c->roles, free);
-    smap_free(c->enrols, free);
-    memset(c, 0, sizeof *c);
-}
 
 /* --- header ----------------------------------------------------------------------------- */
 
@@ -39,9 +18,9 @@ static long index_of(users_state *s, const char *base, long n)
 {
     char name[64];
     snprintf(name, sizeof name, "%s%ld", base, n);
-    size_t nc = H->ncolumns(s->run);
+    size_t nc = RT->ncolumns(s->run);
     for (size_t i = 0; i < nc; i++)
-        if (strcmp(H->column_name(s->run, i), name) == 0)
+        if (strcmp(RT->column_name(s->run, i), name) == 0)
             return (long)i;
     return -1;
 }
@@ -54,9 +33,9 @@ static int cmp_set(const void *a, const void *b)
 
 int enrolcols_begin(users_state *s)
 {
-    size_t nc = H->ncolumns(s->run);
+    size_t nc = RT->ncolumns(s->run);
     for (size_t i = 0; i < nc; i++) {
-        const char *name = H->column_name(s->run, i);
+        const char *name = RT->column_name(s->run, i);
         if (strncmp(name, "course", 6) != 0 || !name[6] ||
             strspn(name + 6, "0123456789") != strlen(name + 6))
             continue;
@@ -81,86 +60,14 @@ int enrolcols_begin(users_state *s)
 
 static const char *cell(ts_row *row, long col)
 {
-    const char *v = col >= 0 ? H->value_at(row, (size_t)col) : NULL;
+    const char *v = col >= 0 ? RT->value_at(row, (size_t)col) : NULL;
     return v ? v : "";
 }
 
-/* 0 found/not found (*out), -1 error */
-static int find_course(users_state *s, const char *ident, course_info *out)
+static ts_by course_by(const users_state *s)
 {
-    if (!s->cache.courses)
-        s->cache.courses = smap_new();
-    course_info *hit = smap_get(s->cache.courses, ident);
-    if (hit) {
-        *out = *hit;
-        return 0;
-    }
-    course_info ci = { 0, 0 };
-    const char *sql = s->courseident == CI_ID ? "SELECT id FROM {course} WHERE id = ?"
-                    : s->courseident == CI_IDNUMBER ? "SELECT id FROM {course} WHERE idnumber = ?"
-                    : "SELECT id FROM {course} WHERE shortname = ?";
-    ts_stmt *st = Q(s, sql);
-    int rc;
-    if (!st)
-        return -1;
-    if (s->courseident == CI_ID) {
-        int64_t id;
-        if (parse_int(ident, &id) != 0) {
-            *out = ci;
-            return 0;
-        }
-        rc = H->exec(st, "i", id);
-    } else {
-        rc = H->exec(st, "s", ident);
-    }
-    if (rc != 0)
-        return -1;
-    int n = 0;
-    while ((rc = H->next(st)) > 0) {
-        if (!n)
-            ci.id = H->col_int(st, 0);
-        n++;
-    }
-    if (rc < 0)
-        return -1;
-    if (n > 1)
-        ci.id = -2;
-    if (ci.id > 0 && H->context_path(s->run, 50, ci.id, &ci.ctx, NULL) != 0)
-        return -1;
-    course_info *box_ = malloc(sizeof *box_);
-    *box_ = ci;
-    *smap_slot(s->cache.courses, ident) = box_;
-    *out = ci;
-    return 0;
-}
-
-static int64_t find_role(users_state *s, const char *shortname)
-{
-    ts_value a[1] = { { .s = shortname } };
-    return cached_id(s, &s->cache.roles, shortname,
-                     "SELECT id FROM {role} WHERE shortname = ?", "s", a, CACHE_FIRST);
-}
-
-/* The first enabled instance of the plugin in the course, by sortorder. */
-static int64_t find_instance(users_state *s, int64_t courseid, const char *plugin)
-{
-    char key[160];
-    snprintf(key, sizeof key, "%lld:%s", (long long)courseid, plugin);
-    ts_value a[2] = { { .i = courseid }, { .s = plugin } };
-    return cached_id(s, &s->cache.enrols, key,
-                     "SELECT id FROM {enrol} WHERE courseid = ? AND enrol = ? AND status = 0 "
-                     "ORDER BY sortorder, id", "is", a, CACHE_FIRST);
-}
-
-/* Group by exact name in the course: > 0, 0 none, -1 error, -2 ambiguous. */
-static int64_t find_group(users_state *s, int64_t courseid, const char *name)
-{
-    char key[600];
-    snprintf(key, sizeof key, "%lld\x1f%s", (long long)courseid, name);
-    ts_value a[2] = { { .i = courseid }, { .s = name } };
-    return cached_id(s, &s->cache.groups, key,
-                     "SELECT id FROM {groups} WHERE courseid = ? AND name = ? ORDER BY id",
-                     "is", a, CACHE_UNIQUE);
+    return s->courseident == CI_ID ? TS_BY_ID : s->courseident == CI_IDNUMBER ? TS_BY_IDNUMBER
+                                                                             : TS_BY_SHORTNAME;
 }
 
 /* Current timestart of an enrolment, so that an empty start<N> does not move it on
@@ -168,12 +75,12 @@ static int64_t find_group(users_state *s, int64_t courseid, const char *name)
 static int current_start(users_state *s, int64_t enrolid, int64_t userid, int64_t *start)
 {
     ts_stmt *st = Q(s, "SELECT timestart FROM {user_enrolments} WHERE enrolid = ? AND userid = ?");
-    if (!st || H->exec(st, "ii", enrolid, userid) != 0)
+    if (!st || SQL->exec(st, "ii", enrolid, userid) != 0)
         return -1;
-    int rc = H->next(st);
+    int rc = SQL->next(st);
     if (rc > 0) {
-        *start = H->col_int(st, 0);
-        while (H->next(st) > 0)
+        *start = SQL->col_int(st, 0);
+        while (SQL->next(st) > 0)
             ;
     }
     return rc;
@@ -190,56 +97,56 @@ static int apply_set(users_state *s, ts_row *row, const cset *c, int64_t uid, in
     snprintf(col, sizeof col, "course%ld", c->n);
     const char *www = cell(row, c->wwwroot);
     if (*www) {
-        ob_add(s, TS_ERROR, "errorunsupported", NULL,
+        say(s, TS_ERROR, "errorunsupported", NULL,
                "wwwroot%ld: remote enrolment on %s is not supported", c->n, www);
         return -1;
     }
-    int64_t now = H->now(s->run), start = now, end = 0;
+    int64_t now = RT->now(s->run), start = now, end = 0;
     const char *sv = cell(row, c->start), *ev = cell(row, c->end);
-    if (*sv && parse_date(sv, &start) != 0) {
+    if (*sv && U->parse_date(sv, &start) != 0) {
         snprintf(col, sizeof col, "start%ld", c->n);
-        ob_add(s, TS_ERROR, "invalidvalue", col, "invalid date '%s'", sv);
+        say(s, TS_ERROR, "invalidvalue", col, "invalid date '%s'", sv);
         return -1;
     }
-    if (*ev && parse_date(ev, &end) != 0) {
+    if (*ev && U->parse_date(ev, &end) != 0) {
         snprintf(col, sizeof col, "end%ld", c->n);
-        ob_add(s, TS_ERROR, "invalidvalue", col, "invalid date '%s'", ev);
+        say(s, TS_ERROR, "invalidvalue", col, "invalid date '%s'", ev);
         return -1;
     }
 
-    course_info ci;
-    if (find_course(s, course, &ci) != 0)
+    int64_t courseid = R->course(s->run, course_by(s), course), coursectx = 0;
+    if (courseid == TS_R_ERROR)
         return -1;
-    if (ci.id == -2) {
-        ob_add(s, TS_ERROR, "ambiguous", col, "several courses match '%s'", course);
+    if (courseid == TS_R_AMBIGUOUS) {
+        say(s, TS_ERROR, "ambiguous", col, "several courses match '%s'", course);
         return -1;
     }
-    if (ci.id <= 0) {
-        ob_add(s, TS_ERROR, "unknowncourse", col, "unknown course '%s'", course);
+    if (courseid == 0) {
+        say(s, TS_ERROR, "unknowncourse", col, "unknown course '%s'", course);
         return -1;
     }
 
     const char *plugin = cell(row, c->enrol), *rolename = cell(row, c->role);
     int64_t enrolid = 0, roleid = 0;
     if (*plugin) {
-        enrolid = find_instance(s, ci.id, plugin);
+        enrolid = R->enrol_instance(s->run, courseid, plugin, 0);
         if (enrolid < 0)
             return -1;
         if (enrolid == 0) {
             snprintf(col, sizeof col, "enrol%ld", c->n);
-            ob_add(s, TS_ERROR, "errornomanualenrol", col,
+            say(s, TS_ERROR, "errornomanualenrol", col,
                    "no enabled '%s' enrolment instance in course '%s'", plugin, course);
             return -1;
         }
     }
     if (*rolename || enrolid) {
         const char *rn = *rolename ? rolename : "student";
-        roleid = find_role(s, rn);
+        roleid = R->role(s->run, TS_BY_SHORTNAME, rn);
         if (roleid < 0)
             return -1;
         if (roleid == 0) {
             snprintf(col, sizeof col, "role%ld", c->n);
-            ob_add(s, TS_ERROR, "errornorole", col, "unknown role '%s'", rn);
+            say(s, TS_ERROR, "errornorole", col, "unknown role '%s'", rn);
             return -1;
         }
     }
@@ -254,22 +161,30 @@ static int apply_set(users_state *s, ts_row *row, const cset *c, int64_t uid, in
             if (found)
                 start = cur;
         }
-        r = H->enrol_user(s->run, enrolid, uid, roleid, start, end, 0);
+        ts_enrolment e = { TS_ENROLMENT_HEADER, .enrolid = enrolid, .userid = uid,
+                           .roleid = roleid, .timestart = start, .timeend = end,
+                           .status = TS_ENROLMENT_ACTIVE };
+        r = E->enrol_user(s->run, &e);
         if (r < 0) {
-            ob_add(s, TS_ERROR, "errorenrol", col, "enrolment in '%s' failed", course);
+            say(s, TS_ERROR, "errorenrol", col, "enrolment in '%s' failed", course);
             return -1;
         }
-        ob_add(s, r ? TS_OK : TS_SKIP, "enrolled", col, r ? "enrolled in %s" : "already enrolled in %s",
+        say(s, r ? TS_OK : TS_SKIP, "enrolled", col, r ? "enrolled in %s" : "already enrolled in %s",
                course);
     } else if (roleid) {
-        r = H->role_assign(s->run, roleid, ci.ctx, uid, "", 0);
+        coursectx = M->context_id(s->run, TS_CTX_COURSE, courseid);
+        if (coursectx <= 0)
+            return -1;
+        ts_role_assignment a = { TS_ROLE_ASSIGNMENT_HEADER, .roleid = roleid,
+                                 .contextid = coursectx, .userid = uid, .component = "" };
+        r = E->role_assign(s->run, &a);
         if (r < 0)
             return -1;
-        ob_add(s, r ? TS_OK : TS_SKIP, "roleadded", col,
+        say(s, r ? TS_OK : TS_SKIP, "roleadded", col,
                r ? "role %s in %s (context %lld)" : "already role %s in %s (context %lld)",
-               rolename, course, (long long)ci.ctx);
+               rolename, course, (long long)coursectx);
     } else {
-        ob_add(s, TS_ERROR, "enrollednot", col,
+        say(s, TS_ERROR, "enrollednot", col,
                "enrol and role data not consistent: neither enrol%ld nor role%ld given",
                c->n, c->n);
         return -1;
@@ -278,31 +193,23 @@ static int apply_set(users_state *s, ts_row *row, const cset *c, int64_t uid, in
     const char *group = cell(row, c->group);
     if (*group) {
         snprintf(col, sizeof col, "group%ld", c->n);
-        int64_t gid = find_group(s, ci.id, group);
-        if (gid == -2) {
-            ob_add(s, TS_ERROR, "ambiguous", col, "several groups named '%s' in %s", group,
-                   course);
+        int64_t gid = R->group(s->run, courseid, TS_BY_NAME, group, TS_R_CREATE);
+        if (gid == TS_R_AMBIGUOUS) {
+            say(s, TS_ERROR, "ambiguous", col, "several groups named '%s' in %s", group,
+                course);
             return -1;
         }
-        if (gid < 0)
+        if (gid <= 0) {
+            say(s, TS_ERROR, "groupnotaddederror", col, "group '%s' not created in %s",
+                group, course);
             return -1;
-        if (gid == 0) {
-            gid = H->group_create(s->run, ci.id, group, "", NULL);
-            if (gid <= 0) {
-                ob_add(s, TS_ERROR, "groupnotaddederror", col, "group '%s' not created in %s",
-                       group, course);
-                return -1;
-            }
-            char key[600];
-            snprintf(key, sizeof key, "%lld\x1f%s", (long long)ci.id, group);
-            *smap_slot(s->cache.groups, key) = box(gid);
         }
-        r = H->group_add_member(s->run, gid, uid, "", 0);
+        r = G->add_member(s->run, gid, uid, "", 0);
         if (r < 0) {
-            ob_add(s, TS_ERROR, "addedtogroupnot", col, "not added to group '%s'", group);
+            say(s, TS_ERROR, "addedtogroupnot", col, "not added to group '%s'", group);
             return -1;
         }
-        ob_add(s, r ? TS_OK : TS_SKIP, "addedtogroup", col,
+        say(s, r ? TS_OK : TS_SKIP, "addedtogroup", col,
                r ? "added to group %s" : "already in group %s", group);
     }
     return 0;

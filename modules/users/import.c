@@ -24,7 +24,7 @@ static const char *val(users_state *s, ts_row *row, int c)
 {
     if (s->ci[c] < 0)
         return NULL;
-    const char *v = H->value_at(row, (size_t)s->ci[c]);
+    const char *v = RT->value_at(row, (size_t)s->ci[c]);
     return v ? v : "";
 }
 
@@ -37,13 +37,13 @@ static void line_keys(users_state *s, ts_row *row, lkeys *k)
         k->username = NULL;
     }
     if (s->allowrename && s->c_oldusername >= 0) {
-        const char *o = H->value_at(row, (size_t)s->c_oldusername);
+        const char *o = RT->value_at(row, (size_t)s->c_oldusername);
         if (o && *o)
-            k->oldusername = utf8_lower(o);
+            k->oldusername = U->utf8_lower(o);
     }
     k->host = s->mnet_local;
     const char *h = val(s, row, UC_MNETHOSTID);
-    if (h && *h && parse_int(h, &k->host) != 0)
+    if (h && *h && U->parse_int(h, &k->host) != 0)
         k->badhost = 1;
     k->idnumber = val(s, row, UC_IDNUMBER);
     k->email = val(s, row, UC_EMAIL);
@@ -68,8 +68,8 @@ static void line_key(long line, char *buf)
 static int prefetch_passwords(users_state *s, ts_row *const *rows, lkeys *keys, size_t n)
 {
     /* Keep the hashes of these lines (a replay of the same batch), drop the others. */
-    smap *old = s->pw;
-    s->pw = smap_new();
+    ts_map *old = s->pw;
+    s->pw = U->map_new();
     const char **plain = malloc((n ? n : 1) * sizeof *plain);
     long *lines = malloc((n ? n : 1) * sizeof *lines);
     size_t m = 0;
@@ -78,34 +78,34 @@ static int prefetch_passwords(users_state *s, ts_row *const *rows, lkeys *keys, 
         if (!p || !*p || strcmp(p, "*NOPASS*") == 0 || !keys[i].username)
             continue;
         char k[24];
-        line_key(H->line(rows[i]), k);
-        void **o = old ? smap_slot(old, k) : NULL;
+        line_key(RT->line(rows[i]), k);
+        void **o = old ? U->map_slot(old, k) : NULL;
         if (o && *o) {
-            *smap_slot(s->pw, k) = *o;
+            *U->map_slot(s->pw, k) = *o;
             *o = NULL;
             continue;
         }
-        urec *r = NULL;
+        const urec *r = NULL;
         if (resolve_identity(s, keys[i].host, keys[i].username, keys[i].idnumber,
-                             keys[i].email, &r) == 0 && r && r->v[UC_PASSWORD] &&
-            *r->v[UC_PASSWORD] && H->check_password(p, r->v[UC_PASSWORD]) == 1)
+                             keys[i].email, &r) == 0 && r && UV(s, r, UC_PASSWORD) &&
+            *UV(s, r, UC_PASSWORD) && M->check_password(p, UV(s, r, UC_PASSWORD)) == 1)
             continue;
         plain[m] = p;
-        lines[m] = H->line(rows[i]);
+        lines[m] = RT->line(rows[i]);
         m++;
     }
-    smap_free(old, free);
+    U->map_free(old, free);
     int ret = 0;
     if (m > 0) {
         char **out = calloc(m, sizeof *out);
-        if (H->hash_passwords(s->run, plain, out, m) != 0)
+        if (M->hash_passwords(s->run, plain, out, m) != 0)
             ret = -1;
         for (size_t i = 0; i < m; i++) {
             if (!out[i])
                 continue;
             char k[24];
             line_key(lines[i], k);
-            void **slot = smap_slot(s->pw, k);
+            void **slot = U->map_slot(s->pw, k);
             free(*slot);
             *slot = out[i];
         }
@@ -114,7 +114,7 @@ static int prefetch_passwords(users_state *s, ts_row *const *rows, lkeys *keys, 
     free(plain);
     free(lines);
     if (ret != 0)
-        H->log(TS_LOG_ERROR, "users: password hashing failed");
+        RT->log(TS_LOG_ERROR, "users: password hashing failed");
     return ret;
 }
 
@@ -122,8 +122,6 @@ int users_prefetch(ts_run *run, void *state, ts_row *const *rows, size_t n)
 {
     users_state *s = state;
     (void)run;
-    store_clear(&s->store);
-    s->store.nprofile = s->npcols;
 
     lkeys *keys = calloc(n ? n : 1, sizeof *keys);
     char **list = malloc((2 * n + 1) * sizeof *list);
@@ -150,7 +148,7 @@ int users_prefetch(ts_run *run, void *state, ts_row *const *rows, size_t n)
                 if (keys[i].oldusername)
                     list[m++] = keys[i].oldusername;
             }
-        ret = store_fetch(s, "username", hosts[h], list, m);
+        ret = R->user_prefetch(s->run, TS_BY_USERNAME, hosts[h], (const char *const *)list, m);
     }
     free(hosts);
     if (ret == 0 && s->ci[UC_IDNUMBER] >= 0 &&
@@ -159,17 +157,16 @@ int users_prefetch(ts_run *run, void *state, ts_row *const *rows, size_t n)
         for (size_t i = 0; i < n; i++)
             if (keys[i].idnumber && *keys[i].idnumber)
                 list[m++] = (char *)keys[i].idnumber;
-        ret = store_fetch(s, "idnumber", -1, list, m);
+        ret = R->user_prefetch(s->run, TS_BY_IDNUMBER, TS_ANY_HOST,
+                               (const char *const *)list, m);
     }
     if (ret == 0 && s->ci[UC_EMAIL] >= 0 && (s->identity == ID_EMAIL || s->emailrefuse)) {
         size_t m = 0;
         for (size_t i = 0; i < n; i++)
             if (keys[i].email && *keys[i].email)
                 list[m++] = (char *)keys[i].email;
-        ret = store_fetch(s, "email", -1, list, m);
+        ret = R->user_prefetch(s->run, TS_BY_EMAIL, TS_ANY_HOST, (const char *const *)list, m);
     }
-    if (ret == 0)
-        ret = store_fetch_profiles(s);
     if (ret == 0 && s->ci[UC_PASSWORD] >= 0)
         ret = prefetch_passwords(s, rows, keys, n);
 
@@ -198,22 +195,22 @@ static int parse_line(users_state *s, uline *l)
     for (size_t i = 0; i < 3; i++) {
         const char *v = val(s, row, required[i]);
         if (!v || !*v) {
-            ob_add(s, TS_ERROR, "missingfield", UCOLS[required[i]].name,
+            say(s, TS_ERROR, "missingfield", UCOLS[required[i]].name,
                    "required value missing");
             return -1;
         }
     }
     /* tool_sync ignores a line whose first value is empty; the engine reports it. */
-    const char *first = H->value_at(row, 0);
+    const char *first = RT->value_at(row, 0);
     if (!first || !*first) {
-        ob_add(s, TS_ERROR, "missingfield", H->column_name(s->run, 0),
+        say(s, TS_ERROR, "missingfield", RT->column_name(s->run, 0),
                "the first column of the line is empty");
         return -1;
     }
 
     const char *u = val(s, row, UC_USERNAME);
     if (users_clean_username(u, s->extendedchars, &l->username) != 0) {
-        ob_add(s, TS_ERROR, "usernotaddederror", "username",
+        say(s, TS_ERROR, "usernotaddederror", "username",
                "invalid username '%s': lower case letters, digits and _ - . @ only, "
                "100 characters at most", u);
         return -1;
@@ -231,12 +228,12 @@ static int parse_line(users_state *s, uline *l)
         char *v = NULL;
         if (f & UF_BOOL) {
             int b;
-            if (parse_bool(raw, &b) != 0)
+            if (U->parse_bool(raw, &b) != 0)
                 goto invalid;
             v = strdup(b ? "1" : "0");
         } else if (f & UF_INT) {
             int64_t n;
-            if (parse_int(raw, &n) != 0)
+            if (U->parse_int(raw, &n) != 0)
                 goto invalid;
             v = xprintf("%lld", (long long)n);
         } else if (c == UC_COUNTRY) {
@@ -248,8 +245,8 @@ static int parse_line(users_state *s, uline *l)
         } else {
             v = strdup(raw);
         }
-        if (UCOLS[c].maxlen && utf8_chars(v) > (size_t)UCOLS[c].maxlen) {
-            ob_add(s, TS_ERROR, "invalidvalue", UCOLS[c].name,
+        if (UCOLS[c].maxlen && U->utf8_chars(v) > (size_t)UCOLS[c].maxlen) {
+            say(s, TS_ERROR, "invalidvalue", UCOLS[c].name,
                    "longer than %d characters", UCOLS[c].maxlen);
             free(v);
             return -1;
@@ -258,7 +255,7 @@ static int parse_line(users_state *s, uline *l)
         l->given[c] = 1;
         continue;
 invalid:
-        ob_add(s, TS_ERROR, "invalidvalue", UCOLS[c].name, "invalid value '%s'", raw);
+        say(s, TS_ERROR, "invalidvalue", UCOLS[c].name, "invalid value '%s'", raw);
         return -1;
     }
 
@@ -266,73 +263,68 @@ invalid:
     if (s->ci[UC_PASSWORD] >= 0) {
         l->has_password = 1;
         l->password = val(s, row, UC_PASSWORD);
-        if (utf8_chars(l->password) > 255 && strcmp(l->password, "*NOPASS*") != 0) {
+        if (U->utf8_chars(l->password) > 255 && strcmp(l->password, "*NOPASS*") != 0) {
             /* bcrypt uses 72 bytes anyway; refuse silly values without echoing them */
-            ob_add(s, TS_ERROR, "invalidvalue", "password", "password too long");
+            say(s, TS_ERROR, "invalidvalue", "password", "password too long");
             return -1;
         }
     }
     if (s->allowrename && s->c_oldusername >= 0) {
-        const char *o = H->value_at(row, (size_t)s->c_oldusername);
+        const char *o = RT->value_at(row, (size_t)s->c_oldusername);
         if (o && *o)
-            l->oldusername = utf8_lower(o);
+            l->oldusername = U->utf8_lower(o);
     }
     return 0;
 }
 
 /* --- collisions (spec 20 §3.4, engine rules) ------------------------------------------------ */
 
-static int is_deleted(const urec *r)
-{
-    return r->v[UC_DELETED] && strcmp(r->v[UC_DELETED], "0") != 0;
-}
-
 static const char *nz(const char *s)
 {
     return s ? s : "";
 }
 
-static int collision(users_state *s, uline *l, urec *found, const char *why, int mail,
+static int collision(users_state *s, uline *l, const urec *found, const char *why, int mail,
                      const urec *other)
 {
     const char *key = found ? (mail ? "userupdatemailcollision" : "userupdatecollision")
                             : (mail ? "usercreatemailcollision" : "usercreatecollision");
     char existing[64] = "";
     if (found)
-        snprintf(existing, sizeof existing, ", existing id %lld", (long long)found->id);
-    ob_add(s, TS_ERROR, key, NULL, "[%s] %s %s %s%s: %s (account id %lld, username %s)",
+        snprintf(existing, sizeof existing, ", existing id %lld", (long long)UID(found));
+    say(s, TS_ERROR, key, NULL, "[%s] %s %s %s%s: %s (account id %lld, username %s)",
            l->username, nz(l->val[UC_IDNUMBER]), nz(l->val[UC_FIRSTNAME]),
-           nz(l->val[UC_LASTNAME]), existing, why, (long long)other->id,
-           nz(other->v[UC_USERNAME]));
+           nz(l->val[UC_LASTNAME]), existing, why, (long long)UID(other),
+           nz(UV(s, other, UC_USERNAME)));
     return -1;
 }
 
-static int check_collisions(users_state *s, uline *l, urec *found)
+static int check_collisions(users_state *s, uline *l, const urec *found)
 {
     /* (a) the username belongs to another account of the host (a deleted one too: the
      * unique index (mnethostid, username) would refuse the write anyway). */
-    urec *holder = store_by_username(&s->store, l->host, l->username);
+    const urec *holder = users_by_username(s, l->host, l->username);
     if (holder && holder != found)
-        return collision(s, l, found, is_deleted(holder)
+        return collision(s, l, found, users_is_deleted(s, holder)
                          ? "username held by a deleted account"
                          : "username already used by another account", 0, holder);
 
     /* (b) implicit renames: the account found by its identity has another username. */
-    if (found && !is_deleted(found) &&
+    if (found && !users_is_deleted(s, found) &&
         (s->identity == ID_IDNUMBER || s->identity == ID_EMAIL) &&
-        !streq_null(found->v[UC_USERNAME], l->username))
+        !streq_null(UV(s, found, UC_USERNAME), l->username))
         return collision(s, l, found, "identity bound to another username (renames go "
                          "through oldusername)", 0, found);
 
-    urec *c[32];
+    const urec *c[32];
     /* (c) e-mail used by another account (unless the e-mail is not being written). */
     const char *email = l->val[UC_EMAIL];
-    int protected_ = found && !is_deleted(found) && s->protectemails && found->v[UC_EMAIL] &&
-                     *found->v[UC_EMAIL];
+    int protected_ = found && !users_is_deleted(s, found) && s->protectemails && UV(s, found, UC_EMAIL) &&
+                     *UV(s, found, UC_EMAIL);
     if (email && *email && s->emailrefuse && !protected_) {
-        size_t n = store_by_email(&s->store, l->host, email, c, 32);
+        size_t n = users_by_key(s, TS_BY_EMAIL, l->host, email, c, 32);
         for (size_t i = 0; i < n && i < 32; i++)
-            if (c[i] != found && !is_deleted(c[i]))
+            if (c[i] != found && !users_is_deleted(s, c[i]))
                 return collision(s, l, found, "e-mail already used by another account", 1,
                                  c[i]);
     }
@@ -340,9 +332,9 @@ static int check_collisions(users_state *s, uline *l, urec *found)
     /* (e) idnumber held by another account (option uniqueidnumber). */
     const char *idn = l->val[UC_IDNUMBER];
     if (s->uniqueidnumber && s->identity != ID_IDNUMBER && idn && *idn) {
-        size_t n = store_by_idnumber(&s->store, l->host, idn, c, 32);
+        size_t n = users_by_key(s, TS_BY_IDNUMBER, l->host, idn, c, 32);
         for (size_t i = 0; i < n && i < 32; i++)
-            if (c[i] != found && !is_deleted(c[i]))
+            if (c[i] != found && !users_is_deleted(s, c[i]))
                 return collision(s, l, found, "idnumber already used by another account", 0,
                                  c[i]);
     }
@@ -353,21 +345,21 @@ static int check_collisions(users_state *s, uline *l, urec *found)
 
 static int delete_by_line(users_state *s, uline *l)
 {
-    urec *r = NULL;
+    const urec *r = NULL;
     if (resolve_identity(s, l->host, l->username, l->val[UC_IDNUMBER], l->val[UC_EMAIL],
                          &r) != 0) {
-        ob_add(s, TS_ERROR, "ambiguous", NULL, "several accounts match [%s]", l->username);
+        say(s, TS_ERROR, "ambiguous", NULL, "several accounts match [%s]", l->username);
         return -1;
     }
-    if (!r || is_deleted(r)) {
-        ob_add(s, TS_SKIP, "usernotfound", NULL, "no account [%s] to delete", l->username);
+    if (!r || users_is_deleted(s, r)) {
+        say(s, TS_SKIP, "usernotfound", NULL, "no account [%s] to delete", l->username);
         return 0;
     }
     char old[256];
-    snprintf(old, sizeof old, "%s", nz(r->v[UC_USERNAME]));
+    snprintf(old, sizeof old, "%s", nz(UV(s, r, UC_USERNAME)));
     if (delete_account(s, r) != 0)
         return -1;
-    ob_add(s, TS_OK, "userdeleted", NULL, "[%s] (id %lld) deleted", old, (long long)r->id);
+    say(s, TS_OK, "userdeleted", NULL, "[%s] (id %lld) deleted", old, (long long)UID(r));
     return 0;
 }
 
@@ -381,22 +373,22 @@ static int process(users_state *s, uline *l)
     if (s->ci[UC_DELETED] >= 0) {
         int del;
         const char *raw = val(s, l->row, UC_DELETED);
-        if (parse_bool(raw, &del) != 0) {
-            ob_add(s, TS_ERROR, "invalidvalue", "deleted", "invalid value '%s'", raw);
+        if (U->parse_bool(raw, &del) != 0) {
+            say(s, TS_ERROR, "invalidvalue", "deleted", "invalid value '%s'", raw);
             return -1;
         }
         if (del)
             return delete_by_line(s, l);
     }
 
-    urec *renamed = NULL;
+    const urec *renamed = NULL;
     if (rename_prepare(s, l, &renamed) != 0)
         return -1;
 
-    urec *found = NULL;
+    const urec *found = NULL;
     if (resolve_identity(s, l->host, l->username, l->val[UC_IDNUMBER], l->val[UC_EMAIL],
                          &found) != 0) {
-        ob_add(s, TS_ERROR, "ambiguous", NULL,
+        say(s, TS_ERROR, "ambiguous", NULL,
                "several accounts match the identity of [%s] (%s)", l->username,
                s->identity == ID_EMAIL ? "email" : "idnumber");
         return -1;
@@ -406,16 +398,16 @@ static int process(users_state *s, uline *l)
     if (check_collisions(s, l, found) != 0)
         return -1;
 
-    urec *r = found;
+    const urec *r = found;
     if (found) {
-        if (update_account(s, l, found, is_deleted(found), renamed == found) != 0)
+        if (update_account(s, l, found, users_is_deleted(s, found), renamed == found) != 0)
             return -1;
     } else if (create_account(s, l, &r) != 0) {
         return -1;
     }
-    if (s->c_cohort >= 0 && cohort_apply(s, l->row, r->id) != 0)
+    if (s->c_cohort >= 0 && cohort_apply(s, l->row, UID(r)) != 0)
         return -1;
-    if (s->ncsets > 0 && enrolcols_apply(s, l->row, r->id, found == NULL) != 0)
+    if (s->ncsets > 0 && enrolcols_apply(s, l->row, UID(r), found == NULL) != 0)
         return -1;
     return 0;
 }
@@ -427,22 +419,10 @@ int import_row(ts_run *run, void *state, ts_row *row)
     uline l;
     memset(&l, 0, sizeof l);
     l.row = row;
-    l.line = H->line(row);
+    l.line = RT->line(row);
     l.host = s->mnet_local;
-    store_row_begin(&s->store);
+    s->row = row;
     int rc = process(s, &l);
-    int failed = rc != 0 || ob_has_error(s);
-    if (failed)
-        store_row_undo(&s->store);
-    else
-        store_row_commit(&s->store);
     uline_free(&l);
-    if (failed && !ob_has_error(s)) {
-        /* A database error: the core reports it (key dberror, with its message). */
-        for (size_t i = 0; i < s->ob.n; i++)
-            free(s->ob.m[i].text);
-        s->ob.n = 0;
-        return TS_ERR;
-    }
-    return ob_flush(s, row);
+    return users_row_done(s, rc);
 }

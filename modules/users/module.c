@@ -12,7 +12,14 @@
 #include <string.h>
 #include "users.h"
 
-const ts_host *H;
+const ts_runtime *RT;
+const ts_sql_api *SQL;
+const ts_moodle_api *M;
+const ts_resolve_api *R;
+const ts_enrol_api *E;
+const ts_groups_api *G;
+const ts_cohorts_api *C;
+const ts_util_api *U;
 
 static const char *const IDENTITIES[] = { "id", "idnumber", "username", "email", NULL };
 static const char *const COLLISIONS[] = { "site", "refuse", "allow", NULL };
@@ -42,107 +49,32 @@ static const ts_option OPTIONS[] = {
     { NULL, 0, NULL, NULL, NULL }
 };
 
-/* --- outcome buffer ------------------------------------------------------------------ */
-
-void ob_add(users_state *s, ts_status st, const char *key, const char *column,
-            const char *fmt, ...)
-{
-    obuf *b = &s->ob;
-    if (b->n == b->cap) {
-        b->cap = b->cap ? b->cap * 2 : 8;
-        b->m = realloc(b->m, b->cap * sizeof *b->m);
-    }
-    struct omsg *m = &b->m[b->n++];
-    m->st = st;
-    snprintf(m->key, sizeof m->key, "%s", key);
-    snprintf(m->column, sizeof m->column, "%s", column ? column : "");
-    va_list ap;
-    va_start(ap, fmt);
-    if (vasprintf(&m->text, fmt, ap) < 0)
-        m->text = NULL;
-    va_end(ap);
-}
-
-int ob_has_error(const users_state *s)
-{
-    for (size_t i = 0; i < s->ob.n; i++)
-        if (s->ob.m[i].st == TS_ERROR)
-            return 1;
-    return 0;
-}
-
-static void ob_clear(users_state *s)
-{
-    for (size_t i = 0; i < s->ob.n; i++)
-        free(s->ob.m[i].text);
-    s->ob.n = 0;
-}
-
-int ob_flush(users_state *s, ts_row *row)
-{
-    int err = ob_has_error(s);
-    /* A failed row is undone by the core: report only why, not what it had done. */
-    for (int pass = 0; pass < 2; pass++)
-        for (size_t i = 0; i < s->ob.n; i++) {
-            struct omsg *m = &s->ob.m[i];
-            if (err && ((pass == 0 && m->st != TS_ERROR) ||
-                        (pass == 1 && m->st != TS_WARN)))
-                continue;
-            if (!err && pass == 1)
-                continue;
-            H->outcome(row, m->st, m->key, *m->column ? m->column : NULL, "%s",
-                       m->text ? m->text : "");
-        }
-    if (s->ob.n == 0)
-        H->outcome(row, TS_SKIP, "nothing", NULL, "nothing to do");
-    ob_clear(s);
-    return err ? TS_ERR : TS_DONE;
-}
-
-void ob_free(users_state *s)
-{
-    ob_clear(s);
-    free(s->ob.m);
-    s->ob.m = NULL;
-    s->ob.cap = 0;
-}
-
 /* --- site facts ------------------------------------------------------------------------- */
 
 int users_is_siteadmin(const users_state *s, int64_t id)
 {
-    const char *p = s->siteadmins;
-    while (p && *p) {
-        char *end;
-        long long v = strtoll(p, &end, 10);
-        if (end != p && v == id)
-            return 1;
-        p = strchr(p, ',');
-        if (p)
-            p++;
-    }
-    return 0;
+    return M->is_siteadmin(s->run, id);
 }
 
 int users_is_guest(const users_state *s, const urec *r)
 {
-    if (s->guestid > 0 && r->id == s->guestid)
+    if (s->guestid > 0 && UID(r) == s->guestid)
         return 1;
-    return r->v[UC_USERNAME] && strcmp(r->v[UC_USERNAME], "guest") == 0 &&
-           r->v[UC_MNETHOSTID] && strtoll(r->v[UC_MNETHOSTID], NULL, 10) == s->mnet_local;
+    return UV(s, r, UC_USERNAME) && strcmp(UV(s, r, UC_USERNAME), "guest") == 0 &&
+           UV(s, r, UC_MNETHOSTID) && strtoll(UV(s, r, UC_MNETHOSTID), NULL, 10) == s->mnet_local;
 }
 
 static char *cfg_dup(ts_run *run, const char *name, const char *fallback)
 {
-    const char *v = H->site_config(run, name);
+    const char *v = M->config(run, name);
     return strdup(v ? v : fallback);
 }
 
 static int cfg_int(ts_run *run, const char *name, int fallback)
 {
-    const char *v = H->site_config(run, name);
+    const char *v = M->config(run, name);
     int64_t n;
-    return v && parse_int(v, &n) == 0 ? (int)n : fallback;
+    return v && U->parse_int(v, &n) == 0 ? (int)n : fallback;
 }
 
 /* --- file level ------------------------------------------------------------------------- */
@@ -152,10 +84,7 @@ static void free_state(void *state)
     users_state *s = state;
     if (!s)
         return;
-    store_free(&s->store);
-    smap_free(s->pw, free);
-    ob_free(s);
-    cache_free(&s->cache);
+    U->map_free(s->pw, free);
     for (size_t i = 0; i < s->npcols; i++) {
         free(s->pcols[i].shortname);
         free(s->pcols[i].datatype);
@@ -163,7 +92,6 @@ static void free_state(void *state)
     free(s->pcols);
     free(s->csets);
     free(s->update_sql);
-    free(s->siteadmins);
     free(s->def_city);
     free(s->def_country);
     free(s->def_lang);
@@ -173,7 +101,7 @@ static void free_state(void *state)
 
 static int fail_file(users_state *s, const char *key, const char *column, const char *text)
 {
-    H->outcome(NULL, TS_ERROR, key, column, "%s", text);
+    RT->file_outcome(s->run, TS_ERROR, key, column, "%s", text);
     free_state(s);
     return TS_ERR;
 }
@@ -183,42 +111,44 @@ static int begin(ts_run *run, void **state, int kind)
     users_state *s = calloc(1, sizeof *s);
     s->run = run;
     s->kind = kind;
-    s->db = H->dialect(run);
+    s->db = SQL->dialect(run);
+    /* Our columns in the resolver's records of this site. */
+    for (int c = 0; c < UC_COUNT; c++)
+        s->uix[c] = R->user_column(run, UCOLS[c].name);
 
-    const char *id = H->conf_str(run, "primaryidentity");
+    const char *id = RT->conf_str(run, "primaryidentity");
     s->identity = !strcmp(id, "id") ? ID_ID : !strcmp(id, "username") ? ID_USERNAME
                 : !strcmp(id, "email") ? ID_EMAIL : ID_IDNUMBER;
-    s->allowrename = H->conf_bool(run, "allowrename");
-    s->protectemails = H->conf_bool(run, "protectemails");
-    s->createpasswords = H->conf_bool(run, "createpasswords");
-    s->uniqueidnumber = H->conf_bool(run, "uniqueidnumber");
-    const char *ec = H->conf_str(run, "emailcollision");
+    s->allowrename = RT->conf_bool(run, "allowrename");
+    s->protectemails = RT->conf_bool(run, "protectemails");
+    s->createpasswords = RT->conf_bool(run, "createpasswords");
+    s->uniqueidnumber = RT->conf_bool(run, "uniqueidnumber");
+    const char *ec = RT->conf_str(run, "emailcollision");
     if (!strcmp(ec, "allow"))
         s->emailrefuse = 0;
     else if (!strcmp(ec, "refuse"))
         s->emailrefuse = 1;
     else {
-        const char *same = H->site_config(run, "allowaccountssameemail");
+        const char *same = M->config(run, "allowaccountssameemail");
         s->emailrefuse = !(same && strcmp(same, "1") == 0);
     }
-    const char *ci = H->conf_str(run, "courseidentifier");
+    const char *ci = RT->conf_str(run, "courseidentifier");
     s->courseident = !strcmp(ci, "id") ? CI_ID : !strcmp(ci, "idnumber") ? CI_IDNUMBER
                    : CI_SHORTNAME;
 
-    if (kind == HK_IMPORT && H->conf_bool(run, "sendpasswordtousers"))
+    if (kind == HK_IMPORT && RT->conf_bool(run, "sendpasswordtousers"))
         return fail_file(s, "errorunsupported", NULL,
                          "users.sendpasswordtousers = true: mailing passwords is not "
                          "implemented by toolsync yet; set it to false");
 
     /* Site settings (spec 20 §1, moodle-writes §1.1). */
-    const char *v = H->site_config(run, "mnet_localhost_id");
+    const char *v = M->config(run, "mnet_localhost_id");
     int64_t n;
-    s->mnet_local = v && parse_int(v, &n) == 0 ? n : 1;
-    v = H->site_config(run, "extendedusernamechars");
+    s->mnet_local = v && U->parse_int(v, &n) == 0 ? n : 1;
+    v = M->config(run, "extendedusernamechars");
     s->extendedchars = v && *v && strcmp(v, "0") != 0;
-    v = H->site_config(run, "siteguest");
-    s->guestid = v && parse_int(v, &n) == 0 ? n : 0;
-    s->siteadmins = cfg_dup(run, "siteadmins", "");
+    v = M->config(run, "siteguest");
+    s->guestid = v && U->parse_int(v, &n) == 0 ? n : 0;
     s->def_city = cfg_dup(run, "defaultcity", "");
     s->def_country = cfg_dup(run, "country", "");
     if (!strcmp(s->def_country, "0"))   /* $CFG->country defaults to 0: Moodle writes '' */
@@ -240,20 +170,19 @@ static int begin(ts_run *run, void **state, int kind)
     s->def_trackforums = cfg_int(run, "defaultpreference_trackforums", 0);
     /* tool_dataprivacy's observer of user_deleted (on by default).  Its setting exists
      * exactly when the plugin (and so its table) is installed. */
-    v = H->plugin_config(run, "tool_dataprivacy", "automaticdeletionrequests");
+    v = M->plugin_config(run, "tool_dataprivacy", "automaticdeletionrequests");
     s->dataprivacy = v && *v && strcmp(v, "0") != 0;
 
-    store_init(&s->store, s->db == TS_DB_MARIADB);
-    s->pw = smap_new();
+    s->pw = U->map_new();
 
     /* Header binding. */
     for (int c = 0; c < UC_COUNT; c++)
         s->ci[c] = -1;
     s->c_oldusername = s->c_cohort = s->c_cohortid = s->c_identity = s->c_id = -1;
-    size_t nc = H->ncolumns(run);
+    size_t nc = RT->ncolumns(run);
     int warned = 0;
     for (size_t i = 0; i < nc; i++) {
-        const char *name = H->column_name(run, i);
+        const char *name = RT->column_name(run, i);
         for (int c = 0; c < UC_COUNT; c++)
             if (!(UCOLS[c].flags & UF_NOFILE) && strcmp(UCOLS[c].name, name) == 0)
                 s->ci[c] = (long)i;
@@ -266,7 +195,7 @@ static int begin(ts_run *run, void **state, int kind)
         else if (!strcmp(name, "id"))
             s->c_id = (long)i;
         else if (kind == HK_IMPORT && users_obsolete_column(name) && !warned++)
-            H->outcome(NULL, TS_WARN, "columnignored", name,
+            RT->file_outcome(run, TS_WARN, "columnignored", name,
                        "not a column of Moodle 4's user table: its values are ignored");
     }
 
@@ -291,38 +220,52 @@ static int begin_delete(ts_run *run, void **state) { return begin(run, state, HK
 static int begin_suspend(ts_run *run, void **state) { return begin(run, state, HK_SUSPEND); }
 static int begin_restore(ts_run *run, void **state) { return begin(run, state, HK_RESTORE); }
 
-/* The batch was undone: forget the accounts and the groups/cohorts it created. */
-static void rollback(ts_run *run, void *state)
-{
-    users_state *s = state;
-    (void)run;
-    store_clear(&s->store);
-    cache_drop_created(&s->cache);
-    ob_clear(s);
-}
+
+/* All four share the reservation "users"; what they learn lives in the core's
+ * resolver, which forgets failed rows by itself: no rollback callback is needed. */
+#define USERS_HANDLER(name_, summary_, file_, option_, columns_, begin_, prefetch_, row_) \
+    { TS_HANDLER_HEADER, .name = name_, .summary = summary_, .default_file = file_,      \
+      .location_option = option_, .lock_name = "users", .columns = columns_,             \
+      .begin_file = begin_, .prefetch = prefetch_, .row = row_, .free_state = free_state }
 
 static const ts_handler HANDLERS[] = {
-    { "users", "create and update user accounts (tool_sync users sync)", "userimport.csv",
-      "filelocation", "users", USERS_IMPORT_COLUMNS, 0,
-      begin_import, users_prefetch, import_row, rollback, NULL, free_state },
-    { "users-delete", "delete user accounts as Moodle does", "userdelete.csv",
-      "deletefilelocation", "users", USERS_ACTION_COLUMNS, 0,
-      begin_delete, actions_prefetch, actions_row, rollback, NULL, free_state },
-    { "users-suspend", "suspend user accounts and end their sessions", "usersuspend.csv",
-      "suspendfilelocation", "users", USERS_ACTION_COLUMNS, 0,
-      begin_suspend, actions_prefetch, actions_row, rollback, NULL, free_state },
-    { "users-restore", "unsuspend user accounts", "userrestore.csv",
-      "restorefilelocation", "users", USERS_ACTION_COLUMNS, 0,
-      begin_restore, actions_prefetch, actions_row, rollback, NULL, free_state },
+    USERS_HANDLER("users", "create and update user accounts (tool_sync users sync)",
+                  "userimport.csv", "filelocation", USERS_IMPORT_COLUMNS, begin_import,
+                  users_prefetch, import_row),
+    USERS_HANDLER("users-delete", "delete user accounts as Moodle does", "userdelete.csv",
+                  "deletefilelocation", USERS_ACTION_COLUMNS, begin_delete, actions_prefetch,
+                  actions_row),
+    USERS_HANDLER("users-suspend", "suspend user accounts and end their sessions",
+                  "usersuspend.csv", "suspendfilelocation", USERS_ACTION_COLUMNS,
+                  begin_suspend, actions_prefetch, actions_row),
+    USERS_HANDLER("users-restore", "unsuspend user accounts", "userrestore.csv",
+                  "restorefilelocation", USERS_ACTION_COLUMNS, begin_restore,
+                  actions_prefetch, actions_row),
 };
 
-static int init(const ts_host *host)
+/* Every service this module uses, at the version it was written for. */
+static int find_services(const ts_runtime *rt)
 {
-    H = host;
-    if (host->abi_major != TOOLSYNC_ABI_MAJOR || host->size < sizeof(ts_host))
+    SQL = rt->get_api(TS_SQL_API, TS_SQL_API_VERSION);
+    M = rt->get_api(TS_MOODLE_API, TS_MOODLE_API_VERSION);
+    R = rt->get_api(TS_RESOLVE_API, TS_RESOLVE_API_VERSION);
+    E = rt->get_api(TS_ENROL_API, TS_ENROL_API_VERSION);
+    G = rt->get_api(TS_GROUPS_API, TS_GROUPS_API_VERSION);
+    C = rt->get_api(TS_COHORTS_API, TS_COHORTS_API_VERSION);
+    U = rt->get_api(TS_UTIL_API, TS_UTIL_API_VERSION);
+    if (SQL && M && R && E && G && C && U)
+        return 0;
+    rt->log(TS_LOG_ERROR, "users: this toolsync lacks a service the module needs");
+    return -1;
+}
+
+static int init(const ts_runtime *rt)
+{
+    RT = rt;
+    if (find_services(rt) != 0)
         return -1;
     for (size_t i = 0; i < sizeof HANDLERS / sizeof HANDLERS[0]; i++)
-        if (host->register_handler(&HANDLERS[i]) != 0)
+        if (rt->register_handler(&HANDLERS[i]) != 0)
             return -1;
     return 0;
 }

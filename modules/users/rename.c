@@ -8,39 +8,34 @@
 #include <string.h>
 #include "users.h"
 
-static int is_deleted(const urec *r)
-{
-    return r->v[UC_DELETED] && strcmp(r->v[UC_DELETED], "0") != 0;
-}
-
-int rename_prepare(users_state *s, uline *l, urec **renamed)
+int rename_prepare(users_state *s, uline *l, const urec **renamed)
 {
     *renamed = NULL;
     if (!l->oldusername || strcmp(l->oldusername, l->username) == 0)
         return 0;
-    urec *old = store_by_username(&s->store, l->host, l->oldusername);
-    urec *holder = store_by_username(&s->store, l->host, l->username);
-    if (old && is_deleted(old))
+    const urec *old = users_by_username(s, l->host, l->oldusername);
+    const urec *holder = users_by_username(s, l->host, l->username);
+    if (old && users_is_deleted(s, old))
         old = NULL;
     if (!old) {
-        if (holder && !is_deleted(holder)) {
+        if (holder && !users_is_deleted(s, holder)) {
             /* Renamed by an earlier run: the line goes on as a plain update, so that a
              * rename file can be run twice without errors. */
-            ob_add(s, TS_SKIP, "useralreadyrenamed", "oldusername",
+            say(s, TS_SKIP, "useralreadyrenamed", "oldusername",
                    "%s is already named %s", l->oldusername, l->username);
             return 0;
         }
-        ob_add(s, TS_ERROR, "usernotrenamedmissing", "oldusername", "%s %s",
+        say(s, TS_ERROR, "usernotrenamedmissing", "oldusername", "%s %s",
                l->oldusername, l->username);
         return -1;
     }
     if (holder && holder != old) {
-        ob_add(s, TS_ERROR, "usernotrenamedexists", "username", "%s %s", l->oldusername,
+        say(s, TS_ERROR, "usernotrenamedexists", "username", "%s %s", l->oldusername,
                l->username);
         return -1;
     }
-    store_set(&s->store, old, UC_USERNAME, l->username);
+    users_changed(s, old, UC_USERNAME, l->username);
     *renamed = old;
-    ob_add(s, TS_OK, "userrenamed", NULL, "%s renamed to %s", l->oldusername, l->username);
+    say(s, TS_OK, "userrenamed", NULL, "%s renamed to %s", l->oldusername, l->username);
     return 0;
 }

@@ -11,27 +11,26 @@ int kill_sessions(users_state *s, int64_t userid)
 {
     /* \core\session\manager::kill_user_sessions(): the user's rows in {sessions}. */
     ts_stmt *st = Q(s, "DELETE FROM {sessions} WHERE userid = ?");
-    return st && H->exec(st, "i", userid) == 0 ? 0 : -1;
+    return st && SQL->exec(st, "i", userid) == 0 ? 0 : -1;
 }
 
 /* user_update_user(['id'=>…, 'suspended'=>v]) (+ kill_user_sessions when suspending):
  * moodle-writes §1.3. */
-int set_suspended(users_state *s, urec *r, int value)
+int set_suspended(users_state *s, const urec *r, int value)
 {
     char *nv[UC_COUNT] = { 0 };
     nv[UC_SUSPENDED] = value ? "1" : "0";
     char now[24];
-    snprintf(now, sizeof now, "%lld", (long long)H->now(s->run));
+    snprintf(now, sizeof now, "%lld", (long long)RT->now(s->run));
     nv[UC_TIMEMODIFIED] = now;
     if (users_write_columns(s, r, nv) != 0)
         return -1;
-    int64_t ctx = user_context(s, r->id);
+    int64_t ctx = user_context(s, r);
     if (ctx <= 0)
         return -1;
-    if (value && kill_sessions(s, r->id) != 0)
+    if (value && kill_sessions(s, UID(r)) != 0)
         return -1;
-    return H->event(s->run, "\\core\\event\\user_updated", "user", "updated", "u", 0, "user",
-                    r->id, ctx, 30, r->id, 0, r->id, NULL);
+    return users_event(s, "\\core\\event\\user_updated", "u", "user", UID(r), ctx, NULL);
 }
 
 /* --- the action files ---------------------------------------------------------------------- */
@@ -55,7 +54,7 @@ int actions_begin(users_state *s)
     default: s->c_identity = s->ci[UC_IDNUMBER]; break;
     }
     if (s->c_identity < 0) {
-        H->outcome(NULL, TS_ERROR, "fieldrequired", identity_name(s->identity),
+        RT->file_outcome(s->run, TS_ERROR, "fieldrequired", identity_name(s->identity),
                    "the column %s (users.primaryidentity) is required",
                    identity_name(s->identity));
         return -1;
@@ -65,15 +64,19 @@ int actions_begin(users_state *s)
 
 static const char *identity_value(users_state *s, ts_row *row)
 {
-    const char *v = H->value_at(row, (size_t)s->c_identity);
+    const char *v = RT->value_at(row, (size_t)s->c_identity);
     return v ? v : "";
+}
+
+static int prefetch(users_state *s, ts_by by, int64_t host, char **keys, size_t n)
+{
+    return R->user_prefetch(s->run, by, host, (const char *const *)keys, n);
 }
 
 int actions_prefetch(ts_run *run, void *state, ts_row *const *rows, size_t n)
 {
     users_state *s = state;
     (void)run;
-    store_clear(&s->store);
     char **keys = calloc(n ? n : 1, sizeof *keys);
     char **owned = calloc(n ? n : 1, sizeof *owned);
     size_t m = 0;
@@ -95,12 +98,11 @@ int actions_prefetch(ts_run *run, void *state, ts_row *const *rows, size_t n)
     }
     int rc;
     switch (s->identity) {
-    case ID_USERNAME: rc = store_fetch(s, "username", s->mnet_local, keys, m); break;
-    case ID_ID: rc = store_fetch(s, "id", -1, keys, m); break;
-    case ID_EMAIL: rc = store_fetch(s, "email", -1, keys, m); break;
-    default: rc = store_fetch(s, "idnumber", -1, keys, m); break;
+    case ID_USERNAME: rc = prefetch(s, TS_BY_USERNAME, s->mnet_local, keys, m); break;
+    case ID_ID: rc = prefetch(s, TS_BY_ID, TS_ANY_HOST, keys, m); break;
+    case ID_EMAIL: rc = prefetch(s, TS_BY_EMAIL, TS_ANY_HOST, keys, m); break;
+    default: rc = prefetch(s, TS_BY_IDNUMBER, TS_ANY_HOST, keys, m); break;
     }
-    /* store_fetch reorders `keys` when removing duplicates; `owned` keeps them all. */
     for (size_t i = 0; i < m; i++)
         free(owned[i]);
     free(owned);
@@ -108,41 +110,34 @@ int actions_prefetch(ts_run *run, void *state, ts_row *const *rows, size_t n)
     return rc == 0 ? TS_DONE : TS_ERR;
 }
 
-static int is_deleted(const urec *r)
-{
-    return r->v[UC_DELETED] && strcmp(r->v[UC_DELETED], "0") != 0;
-}
-
 /* The live account the identity value names: 0 (found or *r NULL), -1 ambiguous. */
-static int find(users_state *s, const char *v, urec **r)
+static int find(users_state *s, const char *v, const urec **r)
 {
     *r = NULL;
-    urec *c[32];
+    const urec *c[32];
     size_t n = 0;
     switch (s->identity) {
     case ID_USERNAME: {
         char *u = NULL;
         if (users_clean_username(v, s->extendedchars, &u) == 0)
-            *r = store_by_username(&s->store, s->mnet_local, u);
+            *r = users_by_username(s, s->mnet_local, u);
         free(u);
         break;
     }
     case ID_ID: {
-        int64_t id;
-        if (parse_int(v, &id) == 0)
-            *r = store_by_id(&s->store, id);
+        n = users_by_key(s, TS_BY_ID, TS_ANY_HOST, v, c, 32);
         break;
     }
     case ID_EMAIL:
-        n = store_by_email(&s->store, s->mnet_local, v, c, 32);
+        n = users_by_key(s, TS_BY_EMAIL, s->mnet_local, v, c, 32);
         break;
     default:
-        n = store_by_idnumber(&s->store, s->mnet_local, v, c, 32);
+        n = users_by_key(s, TS_BY_IDNUMBER, s->mnet_local, v, c, 32);
         break;
     }
     size_t live = 0;
     for (size_t i = 0; i < n && i < 32; i++)
-        if (!is_deleted(c[i])) {
+        if (!users_is_deleted(s, c[i])) {
             *r = c[i];
             live++;
         }
@@ -150,7 +145,7 @@ static int find(users_state *s, const char *v, urec **r)
         *r = NULL;
         return -1;
     }
-    if (*r && is_deleted(*r))
+    if (*r && users_is_deleted(s, *r))
         *r = NULL;
     return 0;
 }
@@ -160,53 +155,53 @@ static int action(users_state *s, ts_row *row)
     const char *col = identity_name(s->identity);
     const char *v = identity_value(s, row);
     if (!*v) {
-        ob_add(s, TS_ERROR, "missingfield", col, "required value missing");
+        say(s, TS_ERROR, "missingfield", col, "required value missing");
         return -1;
     }
-    urec *r;
+    const urec *r;
     if (find(s, v, &r) != 0) {
-        ob_add(s, TS_ERROR, "ambiguous", col, "several accounts have %s '%s'", col, v);
+        say(s, TS_ERROR, "ambiguous", col, "several accounts have %s '%s'", col, v);
         return -1;
     }
     if (!r) {
-        ob_add(s, TS_SKIP, "usernotfound", col, "no account with %s '%s'", col, v);
+        say(s, TS_SKIP, "usernotfound", col, "no account with %s '%s'", col, v);
         return 0;
     }
     char name[256];
-    snprintf(name, sizeof name, "%s", r->v[UC_USERNAME] ? r->v[UC_USERNAME] : "");
-    int protected_ = users_is_siteadmin(s, r->id) || users_is_guest(s, r);
-    int suspended = r->v[UC_SUSPENDED] && strcmp(r->v[UC_SUSPENDED], "0") != 0;
+    snprintf(name, sizeof name, "%s", UV(s, r, UC_USERNAME) ? UV(s, r, UC_USERNAME) : "");
+    int protected_ = users_is_siteadmin(s, UID(r)) || users_is_guest(s, r);
+    int suspended = UV(s, r, UC_SUSPENDED) && strcmp(UV(s, r, UC_SUSPENDED), "0") != 0;
 
     switch (s->kind) {
     case HK_DELETE:
         /* delete_account refuses site administrators and the guest account */
         if (delete_account(s, r) != 0)
             return -1;
-        ob_add(s, TS_OK, "userdeleted", NULL, "[%s] (id %lld) deleted", name, (long long)r->id);
+        say(s, TS_OK, "userdeleted", NULL, "[%s] (id %lld) deleted", name, (long long)UID(r));
         return 0;
     case HK_SUSPEND:
         if (suspended) {
-            ob_add(s, TS_SKIP, "useralreadysuspended", NULL, "[%s] already suspended", name);
+            say(s, TS_SKIP, "useralreadysuspended", NULL, "[%s] already suspended", name);
             return 0;
         }
         if (protected_) {
-            ob_add(s, TS_ERROR, "usernotupdatedadmin", NULL,
+            say(s, TS_ERROR, "usernotupdatedadmin", NULL,
                    "[%s]: site administrators and the guest account cannot be suspended",
                    name);
             return -1;
         }
         if (set_suspended(s, r, 1) != 0)
             return -1;
-        ob_add(s, TS_OK, "usersuspended", NULL, "[%s] suspended", name);
+        say(s, TS_OK, "usersuspended", NULL, "[%s] suspended", name);
         return 0;
     default:
         if (!suspended) {
-            ob_add(s, TS_SKIP, "usernotsuspended", NULL, "[%s] is not suspended", name);
+            say(s, TS_SKIP, "usernotsuspended", NULL, "[%s] is not suspended", name);
             return 0;
         }
         if (set_suspended(s, r, 0) != 0)
             return -1;
-        ob_add(s, TS_OK, "userrestored", NULL, "[%s] restored", name);
+        say(s, TS_OK, "userrestored", NULL, "[%s] restored", name);
         return 0;
     }
 }
@@ -215,18 +210,6 @@ int actions_row(ts_run *run, void *state, ts_row *row)
 {
     users_state *s = state;
     (void)run;
-    store_row_begin(&s->store);
-    int rc = action(s, row);
-    int failed = rc != 0 || ob_has_error(s);
-    if (failed)
-        store_row_undo(&s->store);
-    else
-        store_row_commit(&s->store);
-    if (failed && !ob_has_error(s)) {
-        for (size_t i = 0; i < s->ob.n; i++)
-            free(s->ob.m[i].text);
-        s->ob.n = 0;
-        return TS_ERR;   /* database error: the core reports it */
-    }
-    return ob_flush(s, row);
+    s->row = row;
+    return users_row_done(s, action(s, row));
 }

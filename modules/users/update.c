@@ -39,41 +39,41 @@ static int write_user(users_state *s, int64_t id, char *const nv[UC_COUNT])
         a[c - 1].s = nv[c];
     a[UC_COUNT - 1].i = id;
     ts_stmt *st = Q(s, update_sql());
-    return st && H->exec_array(st, types, a) == 0 ? 0 : -1;
+    return st && SQL->exec_array(st, types, a) == 0 ? 0 : -1;
 }
 
 /* Shared by suspend/restore and deletion: writes nv and keeps the store right. */
-int users_write_columns(users_state *s, urec *r, char *const nv[UC_COUNT])
+int users_write_columns(users_state *s, const urec *r, char *const nv[UC_COUNT])
 {
-    if (write_user(s, r->id, nv) != 0)
+    if (write_user(s, UID(r), nv) != 0)
         return -1;
     for (int c = 1; c < UC_COUNT; c++)
         if (nv[c])
-            store_set(&s->store, r, c, nv[c]);
+            users_changed(s, r, c, nv[c]);
     return 0;
 }
 
 static int pref_is(users_state *s, int64_t userid, const char *name, const char *value)
 {
     ts_stmt *st = Q(s, "SELECT value FROM {user_preferences} WHERE userid = ? AND name = ?");
-    if (!st || H->exec(st, "is", userid, name) != 0)
+    if (!st || SQL->exec(st, "is", userid, name) != 0)
         return -1;
-    int rc = H->next(st), same = 0;
+    int rc = SQL->next(st), same = 0;
     if (rc < 0)
         return -1;
     if (rc > 0) {
-        same = streq_null(H->col_text(st, 0), value);
-        while (H->next(st) > 0)
+        same = streq_null(SQL->col_text(st, 0), value);
+        while (SQL->next(st) > 0)
             ;
     }
     return same;
 }
 
-int update_account(users_state *s, uline *l, urec *r, int revived, int renamed)
+int update_account(users_state *s, uline *l, const urec *r, int revived, int renamed)
 {
     char *nv[UC_COUNT] = { 0 };
     int ret = -1, changed = renamed || revived;
-    int64_t now = H->now(s->run);
+    int64_t now = RT->now(s->run);
 
     for (int c = 1; c < UC_COUNT; c++)
         if (l->given[c] && l->val[c] && !(UCOLS[c].flags & (UF_NOFILE | UF_IGNORED)))
@@ -83,17 +83,17 @@ int update_account(users_state *s, uline *l, urec *r, int revived, int renamed)
     free(nv[UC_DELETED]);
     nv[UC_DELETED] = revived ? strdup("0") : NULL;
     /* protectemails keeps a non-empty stored e-mail; an empty one is completed. */
-    if (nv[UC_EMAIL] && s->protectemails && r->v[UC_EMAIL] && *r->v[UC_EMAIL] && !revived) {
+    if (nv[UC_EMAIL] && s->protectemails && UV(s, r, UC_EMAIL) && *UV(s, r, UC_EMAIL) && !revived) {
         free(nv[UC_EMAIL]);
         nv[UC_EMAIL] = NULL;
     }
     int pwkind = 0;
     nv[UC_PASSWORD] = password_value(s, l, r, &pwkind);
-    if (ob_has_error(s))
+    if (users_row_failed(s))
         goto done;
 
     for (int c = 1; c < UC_COUNT && !changed; c++)
-        if (nv[c] && !streq_null(nv[c], r->v[c]))
+        if (nv[c] && !streq_null(nv[c], UV(s, r, c)))
             changed = 1;
     int pchanged = profile_differs(s, l, r);
     changed |= pchanged;
@@ -101,7 +101,7 @@ int update_account(users_state *s, uline *l, urec *r, int revived, int renamed)
     /* Empty password with createpasswords: Moodle's cron will make and mail one. */
     int setpref = 0;
     if (s->createpasswords && l->has_password && !*l->password) {
-        int is = pref_is(s, r->id, "create_password", "1");
+        int is = pref_is(s, UID(r), "create_password", "1");
         if (is < 0)
             goto done;
         setpref = !is;
@@ -109,24 +109,24 @@ int update_account(users_state *s, uline *l, urec *r, int revived, int renamed)
 
     if (!changed) {
         if (setpref) {
-            if (H->set_user_preference(s->run, r->id, "create_password", "1") != 0)
+            if (M->set_user_preference(s->run, UID(r), "create_password", "1") != 0)
                 goto done;
-            ob_add(s, TS_OK, "passwordtobecreated", "password",
+            say(s, TS_OK, "passwordtobecreated", "password",
                    "[%s]: a new password will be generated and mailed by Moodle",
                    l->username);
         } else {
-            ob_add(s, TS_SKIP, "useraccountuptodate", NULL, "[%s] (%s) already up to date",
-                   l->username, r->v[UC_IDNUMBER] ? r->v[UC_IDNUMBER] : "");
+            say(s, TS_SKIP, "useraccountuptodate", NULL, "[%s] (%s) already up to date",
+                   l->username, UV(s, r, UC_IDNUMBER) ? UV(s, r, UC_IDNUMBER) : "");
         }
         ret = 0;
         goto done;
     }
 
-    int wassuspended = r->v[UC_SUSPENDED] && strcmp(r->v[UC_SUSPENDED], "0") != 0;
+    int wassuspended = UV(s, r, UC_SUSPENDED) && strcmp(UV(s, r, UC_SUSPENDED), "0") != 0;
     if (!wassuspended && nv[UC_SUSPENDED] && strcmp(nv[UC_SUSPENDED], "1") == 0 &&
-        (users_is_siteadmin(s, r->id) || users_is_guest(s, r))) {
+        (users_is_siteadmin(s, UID(r)) || users_is_guest(s, r))) {
         /* Moodle refuses to suspend them (admin/user.php); so does the engine. */
-        ob_add(s, TS_ERROR, "usernotupdatedadmin", "suspended",
+        say(s, TS_ERROR, "usernotupdatedadmin", "suspended",
                "[%s]: site administrators and the guest account cannot be suspended",
                l->username);
         goto done;
@@ -134,27 +134,26 @@ int update_account(users_state *s, uline *l, urec *r, int revived, int renamed)
     nv[UC_TIMEMODIFIED] = xprintf("%lld", (long long)now);
     if (users_write_columns(s, r, nv) != 0)
         goto done;
-    int64_t ctx = user_context(s, r->id);
+    int64_t ctx = user_context(s, r);
     if (ctx <= 0)
         goto done;
-    if (pwkind == 2 && password_changed(s, r->id, ctx, r->v[UC_AUTH]) != 0)
+    if (pwkind == 2 && password_changed(s, UID(r), ctx, UV(s, r, UC_AUTH)) != 0)
         goto done;
-    if (setpref && H->set_user_preference(s->run, r->id, "create_password", "1") != 0)
+    if (setpref && M->set_user_preference(s->run, UID(r), "create_password", "1") != 0)
         goto done;
-    int suspended = r->v[UC_SUSPENDED] && strcmp(r->v[UC_SUSPENDED], "0") != 0;
-    if (suspended && !wassuspended && kill_sessions(s, r->id) != 0)
+    int suspended = UV(s, r, UC_SUSPENDED) && strcmp(UV(s, r, UC_SUSPENDED), "0") != 0;
+    if (suspended && !wassuspended && kill_sessions(s, UID(r)) != 0)
         goto done;
     if (pchanged && profile_save(s, l, r) != 0)
         goto done;
-    if (H->event(s->run, "\\core\\event\\user_updated", "user", "updated", "u", 0, "user",
-                 r->id, ctx, 30, r->id, 0, r->id, NULL) != 0)
+    if (users_event(s, "\\core\\event\\user_updated", "u", "user", UID(r), ctx, NULL) != 0)
         goto done;
     if (revived)
-        ob_add(s, TS_OK, "userrevived", NULL, "%s (%s)", l->username,
-               r->v[UC_IDNUMBER] ? r->v[UC_IDNUMBER] : "");
-    ob_add(s, TS_OK, "useraccountupdated", NULL, "%s %s as [%s] (%s)",
-           r->v[UC_FIRSTNAME] ? r->v[UC_FIRSTNAME] : "", r->v[UC_LASTNAME] ? r->v[UC_LASTNAME] : "",
-           l->username, r->v[UC_IDNUMBER] ? r->v[UC_IDNUMBER] : "");
+        say(s, TS_OK, "userrevived", NULL, "%s (%s)", l->username,
+               UV(s, r, UC_IDNUMBER) ? UV(s, r, UC_IDNUMBER) : "");
+    say(s, TS_OK, "useraccountupdated", NULL, "%s %s as [%s] (%s)",
+           UV(s, r, UC_FIRSTNAME) ? UV(s, r, UC_FIRSTNAME) : "", UV(s, r, UC_LASTNAME) ? UV(s, r, UC_LASTNAME) : "",
+           l->username, UV(s, r, UC_IDNUMBER) ? UV(s, r, UC_IDNUMBER) : "");
     ret = 0;
 done:
     for (int c = 0; c < UC_COUNT; c++)

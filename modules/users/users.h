@@ -2,16 +2,24 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Spec: shared/spec/20-users.md ("Engine" rules), moodle-writes.md §1.1-1.3, §1.17.
- * The module talks to the core only through the ts_host table kept in `H`.
+ * The module talks to the core only through the runtime and the services below.
  */
 #ifndef TS_USERS_H
 #define TS_USERS_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include "toolsync/toolsync.h"
+#include <toolsync/toolsync.h>
 
-extern const ts_host *H;
+/* The runtime and the services (module.c looks them up in init()). */
+extern const ts_runtime *RT;
+extern const ts_sql_api *SQL;
+extern const ts_moodle_api *M;
+extern const ts_resolve_api *R;
+extern const ts_enrol_api *E;
+extern const ts_groups_api *G;
+extern const ts_cohorts_api *C;
+extern const ts_util_api *U;
 
 /* ------------------------------------------------------------------------------------
  * Columns of {user} (Moodle 4.1-4.5, lib/db/install.xml order).  Every SELECT of a user
@@ -58,50 +66,6 @@ extern const ts_column USERS_ACTION_COLUMNS[];
 int users_obsolete_column(const char *name);
 
 /* ------------------------------------------------------------------------------------
- * String map (map.c): open addressing, string keys copied, void * values.
- * ---------------------------------------------------------------------------------- */
-typedef struct smap smap;
-smap *smap_new(void);
-void smap_free(smap *m, void (*freeval)(void *));
-void smap_clear(smap *m, void (*freeval)(void *));
-void *smap_get(const smap *m, const char *key);
-/* Address of the value of `key`, inserting a NULL value when absent. */
-void **smap_slot(smap *m, const char *key);
-size_t smap_count(const smap *m);
-
-/* A small vector of pointers. */
-typedef struct { void **v; size_t n, cap; } pvec;
-void pvec_push(pvec *p, void *x);
-void pvec_remove(pvec *p, void *x);
-void pvec_free(void *p);   /* frees a malloc'd pvec (usable as smap freeval) */
-
-/* ------------------------------------------------------------------------------------
- * Per-batch knowledge of accounts (lookup.c).
- * ---------------------------------------------------------------------------------- */
-typedef struct urec {
-    int64_t id;
-    char *v[UC_COUNT];      /* text of each column, NULL = SQL NULL (v[UC_ID] unused)   */
-    char **pdata;           /* user_info_data of the file's profile columns (NULL: no row) */
-    int pfetched;           /* pdata was read from the database                         */
-    int isnew;              /* created by this batch                                    */
-    int64_t ctxid;          /* the user context, fetched with the account (0: unknown)  */
-} urec;
-
-typedef struct ustore {
-    urec **recs;
-    size_t n, cap;
-    smap *by_id;            /* "<id>"                  -> urec *                        */
-    smap *by_uname;         /* "<host>\x1f<username>"  -> pvec of urec *               */
-    smap *by_idn;           /* idnumber (folded)       -> pvec                          */
-    smap *by_email;         /* e-mail (folded)         -> pvec                          */
-    /* What the current row changed, to undo it when the row fails. */
-    struct uundo { urec *rec; urec *copy; } *undo;
-    size_t nundo, capundo;
-    size_t nprofile;        /* length of pdata arrays                                   */
-    int fold;               /* keys compared case-insensitively (MariaDB collation)     */
-} ustore;
-
-/* ------------------------------------------------------------------------------------
  * Handler state.
  * ---------------------------------------------------------------------------------- */
 enum { HK_IMPORT = 1, HK_DELETE, HK_SUSPEND, HK_RESTORE };
@@ -122,25 +86,17 @@ typedef struct {
     long course, role, enrol, group, start, end, wwwroot;   /* header index or -1 */
 } cset;
 
-/* Per-run caches of read-only Moodle objects (courses, roles, enrol instances) and of
- * objects the run may create (groups, cohorts: dropped on rollback). */
-typedef struct {
-    smap *courses;          /* identifier -> struct course_info *  */
-    smap *roles;            /* shortname -> int64 id (boxed)        */
-    smap *enrols;           /* "<courseid>:<plugin>" -> boxed id    */
-    smap *groups;           /* "<courseid>:<name>" -> boxed id      */
-    smap *cohorts;          /* name -> boxed id                     */
-} ucache;
-
-/* A row's outcome messages, emitted in a controlled order at the end of the row. */
-typedef struct {
-    struct omsg { ts_status st; char key[48]; char column[64]; char *text; } *m;
-    size_t n, cap;
-} obuf;
+/* An account as the resolver holds it, and its columns by our UC_ index. */
+typedef ts_user urec;
+#define UV(s, r, c) R->user_value((r), (s)->uix[c])
+#define UID(r) R->user_id(r)
 
 typedef struct users_state {
     ts_run *run;
+    ts_row *row;            /* the row being applied (outcomes go there)               */
     int kind;
+    int uix[UC_COUNT];      /* the resolver's index of each UC_ column (-1: the site has
+                               no such column)                                          */
     ts_db_kind db;
 
     /* options */
@@ -151,7 +107,6 @@ typedef struct users_state {
     int64_t mnet_local;
     int extendedchars;
     int64_t guestid;
-    char *siteadmins;       /* comma-separated ids */
     char *def_city, *def_country, *def_lang, *def_calendartype;
     int def_maildisplay, def_mailformat, def_maildigest, def_autosubscribe,
         def_trackforums;
@@ -168,12 +123,7 @@ typedef struct users_state {
     unsigned char upd_cols[UC_COUNT];   /* columns in update_sql's SET list            */
 
     /* per batch */
-    ustore store;
-    smap *pw;               /* "<line>" -> malloc'd hash (prefetched)                  */
-    obuf ob;
-
-    /* per run */
-    ucache cache;
+    ts_map *pw;             /* "<line>" -> malloc'd hash (prefetched)                  */
 } users_state;
 
 /* ------------------------------------------------------------------------------------
@@ -185,60 +135,33 @@ int users_is_siteadmin(const users_state *s, int64_t id);
 int users_is_guest(const users_state *s, const urec *r);
 
 /* values.c */
-char *utf8_lower(const char *s);                 /* malloc'd */
-size_t utf8_chars(const char *s);
 int users_clean_username(const char *in, int extended, char **out);  /* 0 valid */
-int parse_bool(const char *s, int *out);         /* 0 ok, -1 not a boolean */
-int parse_int(const char *s, int64_t *out);      /* 0 ok */
-int parse_date(const char *s, int64_t *out);     /* 00 §5.7; 0 ok */
 char *norm_country(const char *s);               /* malloc'd; NULL invalid */
 char *norm_lang(const char *s);                  /* malloc'd; NULL invalid */
-/* Appends a PHP json_encode()-compatible string literal (with quotes) to buf. */
-void json_str(char *buf, size_t size, const char *s);
 int md5_hex(const char *s, char out[33]);
 void php_string_increment(char *s, size_t size);
 char *xstrdup(const char *s);                    /* NULL -> NULL */
 char *xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int streq_null(const char *a, const char *b);   /* NULL-aware equality */
 
-/* outcome buffer (module.c) */
-void ob_add(users_state *s, ts_status st, const char *key, const char *column,
-            const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-int ob_has_error(const users_state *s);
-/* Emits the buffered messages for `row` (on error only the WARN/ERROR ones, since the
- * row's writes are undone) and empties the buffer.  Returns TS_DONE or TS_ERR. */
-int ob_flush(users_state *s, ts_row *row);
-void ob_free(users_state *s);
+/* Outcome of the current row (s->row). */
+#define say(s, ...) RT->outcome((s)->row, __VA_ARGS__)
+int users_row_failed(const users_state *s);
+int users_is_deleted(const users_state *s, const urec *r);   /* an ERROR was recorded for s->row */
+/* The end of a row callback: rc of the work (0 or -1) -> TS_DONE / TS_ERR. */
+int users_row_done(users_state *s, int rc);
 
-/* lookup.c */
-void store_init(ustore *u, int fold);
-void store_clear(ustore *u);
-void store_free(ustore *u);
-char *store_key(const ustore *u, const char *s);          /* folded copy */
-urec *store_by_id(const ustore *u, int64_t id);
-urec *store_by_username(const ustore *u, int64_t host, const char *username);
-/* Accounts of `host` (host < 0: any) having that idnumber / e-mail. */
-size_t store_by_idnumber(const ustore *u, int64_t host, const char *v, urec **out, size_t max);
-size_t store_by_email(const ustore *u, int64_t host, const char *v, urec **out, size_t max);
-urec *store_add_new(ustore *u, int64_t id, char *const v[UC_COUNT]);
-/* Changes column `c` of `r` (value copied; NULL = SQL NULL), keeping the maps right and
- * remembering the old state for store_row_undo. */
-void store_set(ustore *u, urec *r, int c, const char *value);
-void store_set_pdata(ustore *u, urec *r, size_t i, const char *value);
-void store_row_begin(ustore *u);
-void store_row_commit(ustore *u);
-void store_row_undo(ustore *u);
-/* Reads the accounts whose `field` (username | idnumber | email | id) is one of
- * keys[0..n) into the store; host >= 0 restricts to that host (username only). */
-int store_fetch(users_state *s, const char *field, int64_t host, char **keys, size_t n);
-/* Reads the user_info_data of the file's profile columns for every known account that
- * does not have it yet. */
-int store_fetch_profiles(users_state *s);
-
-/* Identity resolution: the account a line designates (spec 20 §3.4).  Returns 0 and
- * *found (NULL when none), or -1 when several accounts match (*found = NULL). */
+/* Identity resolution: the account a line designates (spec 20 §3.4), through the
+ * resolver (deleted accounts only when no live one matches).  0 and *found (NULL when
+ * none), or -1 when several accounts match or the lookup failed. */
 int resolve_identity(users_state *s, int64_t host, const char *username,
-                     const char *idnumber, const char *email, urec **found);
+                     const char *idnumber, const char *email, const urec **found);
+/* Accounts of `host` holding that username / idnumber / e-mail (among those read). */
+const urec *users_by_username(users_state *s, int64_t host, const char *username);
+size_t users_by_key(users_state *s, ts_by by, int64_t host, const char *v, const urec **out,
+                    size_t max);
+/* Writes a column of an account the run changed into the resolver. */
+void users_changed(users_state *s, const urec *r, int c, const char *value);
 
 /* prefetch entry points */
 int users_prefetch(ts_run *run, void *state, ts_row *const *rows, size_t n);
@@ -261,10 +184,10 @@ typedef struct uline {
 } uline;
 
 /* create.c / update.c */
-int create_account(users_state *s, uline *l, urec **out);
-int update_account(users_state *s, uline *l, urec *r, int revived, int renamed);
-/* Writes the non-NULL values of nv (NULL = keep) into r's row and the store. */
-int users_write_columns(users_state *s, urec *r, char *const nv[UC_COUNT]);
+int create_account(users_state *s, uline *l, const urec **out);
+int update_account(users_state *s, uline *l, const urec *r, int revived, int renamed);
+/* Writes the non-NULL values of nv (NULL = keep) into r's row and the resolver. */
+int users_write_columns(users_state *s, const urec *r, char *const nv[UC_COUNT]);
 /* password handling shared by both: returns the value to store in `password` (malloc'd)
  * or NULL to keep the stored one; *changed tells whether a new hash/marker is stored. */
 char *password_value(users_state *s, uline *l, const urec *r, int *changed);
@@ -275,13 +198,13 @@ int password_changed(users_state *s, int64_t userid, int64_t ctxid, const char *
 int profile_begin(users_state *s);
 /* Does any profile column of the line differ from what `r` holds (r NULL: new)? */
 int profile_differs(users_state *s, const uline *l, const urec *r);
-int profile_save(users_state *s, const uline *l, urec *r);
+int profile_save(users_state *s, const uline *l, const urec *r);
 
 /* delete.c */
-int delete_account(users_state *s, urec *r);     /* 0 done, -1 error (outcome added) */
+int delete_account(users_state *s, const urec *r);     /* 0 done, -1 error (outcome added) */
 
 /* suspend.c */
-int set_suspended(users_state *s, urec *r, int value);
+int set_suspended(users_state *s, const urec *r, int value);
 int kill_sessions(users_state *s, int64_t userid);
 int actions_row(ts_run *run, void *state, ts_row *row);
 int actions_begin(users_state *s);
@@ -289,32 +212,20 @@ int actions_begin(users_state *s);
 /* rename.c */
 /* Applies `oldusername` (spec 20 §3.3): 0 nothing to do or renamed in memory (*renamed
  * = the account, whose username is now the line's), -1 refused (outcome added). */
-int rename_prepare(users_state *s, uline *l, urec **renamed);
+int rename_prepare(users_state *s, uline *l, const urec **renamed);
 
 /* cohortcols.c / enrolcols.c */
 int cohort_apply(users_state *s, ts_row *row, int64_t userid);
 int enrolcols_begin(users_state *s);
 int enrolcols_apply(users_state *s, ts_row *row, int64_t userid, int isnew);
-void cache_free(ucache *c);
-void cache_drop_created(ucache *c);
 
 /* user context: path and id, created when missing (Moodle's context_user::instance) */
-int64_t user_context(users_state *s, int64_t userid);
+int64_t user_context(users_state *s, const urec *r);
 
-/* Small prepared-statement helpers. */
+/* A prepared statement of the run. */
 ts_stmt *Q(users_state *s, const char *sql);
-
-
-/* The id of the only row `st` returns: 0 none, -2 several, -1 error. */
-int64_t single_id(ts_stmt *st);
-/* A malloc'd copy of an id, as the value of an smap (freed with the map). */
-int64_t *box(int64_t v);
-/* Id lookups remembered per run in *cache under `key`: 0 none, -1 error.
- * CACHE_FIRST: reference data (roles, enrol instances): the first row, misses remembered.
- * CACHE_UNIQUE: objects a later line may create (groups, cohorts): the only row (-2 when
- * several), misses not remembered. */
-enum { CACHE_FIRST, CACHE_UNIQUE };
-int64_t cached_id(users_state *s, smap **cache, const char *key, const char *sql,
-                  const char *types, const ts_value *args, int mode);
+/* An event in a user's context (moodle-writes §1.1-1.3, §1.17). */
+int users_event(users_state *s, const char *name, const char *crud, const char *objecttable,
+                int64_t userid, int64_t ctxid, const char *other_json);
 
 #endif

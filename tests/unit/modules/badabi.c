@@ -3,9 +3,9 @@
  */
 #include "toolsync/toolsync.h"
 
-static int init(const ts_host *h) { (void)h; return 0; }
+static int init(const ts_runtime *rt) { (void)rt; return 0; }
 
 const ts_module_desc toolsync_module = {
-    TOOLSYNC_MODULE_MAGIC, TOOLSYNC_ABI_MAJOR + 1, 0, "badabi", "0", "built for another ABI",
-    NULL, init, NULL
+    TOOLSYNC_MODULE_MAGIC, sizeof(ts_module_desc), TOOLSYNC_ABI_MAJOR + 1, 0,
+    sizeof(ts_option), "badabi", "0", "built for another ABI", NULL, init, NULL
 };

@@ -7,7 +7,15 @@
 #include <string.h>
 #include "toolsync/toolsync.h"
 
-static const ts_host *host;
+/* Built twice: as "echo" against this SDK, and as "echo20" for ABI 2.0
+ * (-DTOOLSYNC_ABI_TARGET_MINOR=0 -DECHO_NAME=...), whose ts_handler lacks the fields
+ * 2.1 appended: the loader must read no byte past what the module built. */
+#ifndef ECHO_NAME
+#define ECHO_NAME "echo"
+#endif
+
+static const ts_runtime *host;
+static const ts_sql_api *sql;
 static int prefetches, rollbacks;
 
 static const ts_column columns[] = {
@@ -38,15 +46,15 @@ static int row(ts_run *run, void *state, ts_row *r)
         host->outcome(r, TS_ERROR, "refused", "value", "refused before writing");
         return TS_DONE;
     }
-    ts_stmt *sel = host->prepare(run, "SELECT value FROM {config_plugins} WHERE plugin = ? AND name = ?");
-    if (host->exec(sel, "ss", "toolsync_echo", key) != 0)
+    ts_stmt *sel = sql->prepare(run, "SELECT value FROM {config_plugins} WHERE plugin = ? AND name = ?");
+    if (sql->exec(sel, "ss", "toolsync_echo", key) != 0)
         return TS_ERR;
-    if (host->next(sel) == 1 && strcmp(host->col_text(sel, 0), value) == 0) {
+    if (sql->next(sel) == 1 && strcmp(sql->col_text(sel, 0), value) == 0) {
         host->outcome(r, TS_SKIP, "unchanged", NULL, "%s already %s", key, value);
         return TS_DONE;
     }
-    ts_stmt *ins = host->prepare(run, "INSERT INTO {config_plugins} (plugin, name, value) VALUES (?, ?, ?)");
-    if (host->exec(ins, "sss", "toolsync_echo", key, value) != 0)
+    ts_stmt *ins = sql->prepare(run, "INSERT INTO {config_plugins} (plugin, name, value) VALUES (?, ?, ?)");
+    if (sql->exec(ins, "sss", "toolsync_echo", key, value) != 0)
         return TS_ERR;
     if (strcmp(value, "fail-after-write") == 0) {
         host->outcome(r, TS_ERROR, "refused", "value", "refused after writing");
@@ -63,9 +71,41 @@ static int end_file(ts_run *run, void *state)
 }
 
 static const ts_handler echo = {
-    .name = "echo", .summary = "test handler", .default_file = "echo.csv",
+    TS_HANDLER_HEADER,
+    .name = ECHO_NAME, .summary = "test handler", .default_file = ECHO_NAME ".csv",
     .location_option = "filelocation", .columns = columns, .prefetch = prefetch,
     .row = row, .rollback = rollback, .end_file = end_file,
+#if TOOLSYNC_ABI_TARGET_MINOR >= 1
+    .description = "Applies each line as a row of config_plugins (ABI 2.1 handler).",
+#endif
+};
+
+/* A headerless file: one key per line, stored with the value "listed". */
+static const ts_column list_columns[] = {
+    { "key", TS_COL_REQUIRED, "one key per line" },
+    { NULL, 0, NULL },
+};
+
+static int list_row(ts_run *run, void *state, ts_row *r)
+{
+    const char *key = host->value(r, "key");
+    if (strcmp(key, "fail") == 0) {
+        host->outcome(r, TS_ERROR, "refused", "key", "refused before writing");
+        return TS_DONE;
+    }
+    ts_stmt *ins = sql->prepare(run, "INSERT INTO {config_plugins} (plugin, name, value) "
+                                     "VALUES ('toolsync_echo', ?, 'listed')");
+    if (sql->exec(ins, "s", key) != 0)
+        return TS_ERR;
+    host->outcome(r, TS_OK, "listed", NULL, "%s listed", key);
+    return TS_DONE;
+}
+
+static const ts_handler echolist = {
+    TS_HANDLER_HEADER,
+    .name = ECHO_NAME "list", .summary = "headerless test handler",
+    .default_file = ECHO_NAME "list.txt", .columns = list_columns, .flags = TS_H_NO_HEADER,
+    .row = list_row,
 };
 
 static const ts_option options[] = {
@@ -74,10 +114,13 @@ static const ts_option options[] = {
     { NULL, 0, NULL, NULL, NULL },
 };
 
-static int init(const ts_host *h)
+static int init(const ts_runtime *rt)
 {
-    host = h;
-    return host->register_handler(&echo);
+    host = rt;
+    sql = rt->get_api(TS_SQL_API, TS_SQL_API_VERSION);
+    if (!sql)
+        return -1;
+    return host->register_handler(&echo) || host->register_handler(&echolist) ? -1 : 0;
 }
 
-TOOLSYNC_MODULE("echo", "1.0", "test module for the core", options, init, NULL);
+TOOLSYNC_MODULE(ECHO_NAME, "1.0", "test module for the core", options, init, NULL);

@@ -1,19 +1,19 @@
-/* A string-keyed hash map and a pointer vector, for the per-batch lookup tables.
+/* A string-keyed hash map and a pointer vector, for lookup tables of the core and of
+ * modules (shared through util.h).
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Open addressing with linear probing; keys are copied.  Entries are never removed one
- * by one (the maps live for one batch and are cleared whole), which keeps probing simple.
+ * by one (maps are cleared whole), which keeps probing simple.
  */
 #include <stdlib.h>
 #include <string.h>
-#include "users.h"
+#include "util/util.h"
 
-struct smap {
+struct ts_map {
     char **keys;
     void **vals;
     size_t cap, n;
 };
-
 static size_t hash(const char *s)
 {
     size_t h = 1469598103934665603ull;
@@ -22,12 +22,12 @@ static size_t hash(const char *s)
     return h;
 }
 
-smap *smap_new(void)
+ts_map *map_new(void)
 {
-    return calloc(1, sizeof(smap));
+    return calloc(1, sizeof(ts_map));
 }
 
-void smap_clear(smap *m, void (*freeval)(void *))
+void map_clear(ts_map *m, void (*freeval)(void *))
 {
     if (!m)
         return;
@@ -42,17 +42,17 @@ void smap_clear(smap *m, void (*freeval)(void *))
     m->n = 0;
 }
 
-void smap_free(smap *m, void (*freeval)(void *))
+void map_free(ts_map *m, void (*freeval)(void *))
 {
     if (!m)
         return;
-    smap_clear(m, freeval);
+    map_clear(m, freeval);
     free(m->keys);
     free(m->vals);
     free(m);
 }
 
-static size_t find(const smap *m, const char *key)
+static size_t find(const ts_map *m, const char *key)
 {
     size_t i = hash(key) & (m->cap - 1);
     while (m->keys[i] && strcmp(m->keys[i], key) != 0)
@@ -60,7 +60,7 @@ static size_t find(const smap *m, const char *key)
     return i;
 }
 
-void *smap_get(const smap *m, const char *key)
+void *map_get(const ts_map *m, const char *key)
 {
     if (!m || m->n == 0)
         return NULL;
@@ -68,7 +68,7 @@ void *smap_get(const smap *m, const char *key)
     return m->keys[i] ? m->vals[i] : NULL;
 }
 
-static void grow(smap *m)
+static void grow(ts_map *m)
 {
     size_t cap = m->cap ? m->cap * 2 : 64;
     char **k = calloc(cap, sizeof *k);
@@ -88,7 +88,7 @@ static void grow(smap *m)
     m->cap = cap;
 }
 
-void **smap_slot(smap *m, const char *key)
+void **map_slot(ts_map *m, const char *key)
 {
     if (m->cap == 0 || (m->n + 1) * 2 > m->cap)
         grow(m);
@@ -101,7 +101,7 @@ void **smap_slot(smap *m, const char *key)
     return &m->vals[i];
 }
 
-size_t smap_count(const smap *m)
+size_t map_count(const ts_map *m)
 {
     return m ? m->n : 0;
 }
@@ -137,52 +137,3 @@ void pvec_free(void *pv)
     free(p);
 }
 
-int64_t single_id(ts_stmt *st)
-{
-    int64_t id = 0;
-    int n = 0, rc;
-    while ((rc = H->next(st)) > 0) {
-        if (!n)
-            id = H->col_int(st, 0);
-        n++;
-    }
-    if (rc < 0)
-        return -1;
-    return n > 1 ? -2 : id;
-}
-
-int64_t *box(int64_t v)
-{
-    int64_t *p = malloc(sizeof *p);
-    if (p)
-        *p = v;
-    return p;
-}
-
-int64_t cached_id(users_state *s, smap **cache, const char *key, const char *sql,
-                  const char *types, const ts_value *args, int mode)
-{
-    if (!*cache)
-        *cache = smap_new();
-    int64_t *hit = smap_get(*cache, key);
-    if (hit)
-        return *hit;
-    ts_stmt *st = Q(s, sql);
-    if (!st || H->exec_array(st, types, args) != 0)
-        return -1;
-    int64_t id = 0;
-    if (mode == CACHE_UNIQUE) {
-        id = single_id(st);
-    } else {
-        int rc = H->next(st);
-        if (rc > 0)
-            id = H->col_int(st, 0);
-        while (rc > 0)
-            rc = H->next(st);
-        if (rc < 0)
-            return -1;
-    }
-    if (id > 0 || (id == 0 && mode == CACHE_FIRST))
-        *smap_slot(*cache, key) = box(id);
-    return id;
-}

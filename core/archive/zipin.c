@@ -51,51 +51,67 @@ static void zip_err(zipin_error *err, int code, int fd, const char *label, const
 
 /* Refuses the whole archive when its directory declares far more entries than it may
  * hand out: libzip would hold all of them in memory before the first one is read. */
-static int too_many_declared(int fd, const zipin_limits *lim, const char *label, zipin_error *err)
+static int too_many_declared(const zipin_cdir *cd, const zipin_limits *lim, const char *label,
+                             zipin_error *err)
 {
-    uint64_t declared;
-    if (!lim->max_entries || !zipin_declared_entries(fd, &declared)) return 0;
-    if (lim->max_entries > UINT64_MAX / 2 || declared <= 2 * lim->max_entries) return 0;
+    if (!lim->max_entries) return 0;
+    if (lim->max_entries > UINT64_MAX / 2 || cd->entries <= 2 * lim->max_entries) return 0;
     zipin_seterr(err, "toomanyentries", "archive %s declares %llu entries (at most %llu are read)",
-                 label, (unsigned long long)declared, (unsigned long long)lim->max_entries);
+                 label, (unsigned long long)cd->entries, (unsigned long long)lim->max_entries);
     return 1;
 }
 
-zipin *zipin_open(const char *path, const zipin_limits *lim, zipin_error *err)
+/* The descriptor of path, when it is a regular file; -1 with err otherwise. */
+static int open_regular(const char *path, const char *label, zipin_error *err)
 {
-    const char *slash = strrchr(path, '/');
-    const char *label = slash ? slash + 1 : path;
     struct stat st;
+    /* O_NONBLOCK: a FIFO put in the archive's place must not hang the run */
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         zipin_seterr(err, "unreadable", "archive %s: %s", label, strerror(errno));
-        return NULL;
+        return -1;
     }
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         zipin_seterr(err, "unreadable", "archive %s: not a regular file", label);
         close(fd);
-        return NULL;
+        return -1;
     }
-    zipin_limits none = { 0, 0, 0, 0 };
-    if (!lim) lim = &none;
-    if (too_many_declared(fd, lim, label, err)) { close(fd); return NULL; }
-    zipin *z = calloc(1, sizeof *z);
-    if (z) z->label = strdup(label);
-    if (!z || !z->label) {
-        zipin_seterr(err, "nomemory", "archive %s: out of memory", label);
-        close(fd);
-        if (z) free(z);
-        return NULL;
-    }
-    int code = 0;
-    /* zip_fdopen reads the very file checked above; it owns fd from now on */
-    z->za = zip_fdopen(fd, ZIP_RDONLY, &code);
-    if (!z->za) {
-        zip_err(err, code, fd, z->label, "archive");
-        close(fd);
+    return fd;
+}
+
+static zipin *open_failed(zipin *z, int fd)
+{
+    if (fd >= 0) close(fd);
+    if (z) {
+        free(z->nul_names);
         free(z->label);
         free(z);
-        return NULL;
+    }
+    return NULL;
+}
+
+zipin *zipin_open(const char *path, const zipin_limits *lim, zipin_error *err)
+{
+    static const zipin_limits none = { 0, 0, 0, 0 };
+    const char *slash = strrchr(path, '/');
+    const char *label = slash ? slash + 1 : path;
+    int fd = open_regular(path, label, err);
+    if (fd < 0) return NULL;
+    if (!lim) lim = &none;
+    zipin_cdir cd;
+    int have_cd = zipin_read_cdir(fd, &cd);
+    if (have_cd && too_many_declared(&cd, lim, label, err)) return open_failed(NULL, fd);
+    zipin *z = calloc(1, sizeof *z);
+    if (!z || !(z->label = strdup(label))) {
+        zipin_seterr(err, "nomemory", "archive %s: out of memory", label);
+        return open_failed(z, fd);
+    }
+    if (have_cd) z->n_nul = zipin_nul_names(fd, &cd, &z->nul_names);
+    int code = 0;
+    /* zip_fdopen reads the very file checked above; it owns fd once it succeeds */
+    if (!(z->za = zip_fdopen(fd, ZIP_RDONLY, &code))) {
+        zip_err(err, code, fd, z->label, "archive");
+        return open_failed(z, fd);
     }
     z->lim = *lim;
     z->count = (zip_uint64_t)zip_get_num_entries(z->za, 0);
@@ -133,7 +149,10 @@ static void judge_kind(zipin *z, zip_uint64_t i, const zip_stat_t *st, zip_uint3
     const char *why = NULL;
     const char *key = zipin_name_refusal(zip_get_name(z->za, i, ZIP_FL_ENC_RAW), &why);
     zip_uint32_t type = (attr >> 16) & S_IFMT;
-    if (key)
+    while (z->nul_next < z->n_nul && z->nul_names[z->nul_next] < i) z->nul_next++;
+    if (z->nul_next < z->n_nul && z->nul_names[z->nul_next] == i)
+        refuse(e, "badname", q, "has a NUL byte in its name");
+    else if (key)
         refuse(e, key, q, "%s", why);
     else if (type == S_IFLNK)
         refuse(e, "symlink", q, "is a symbolic link");
@@ -288,6 +307,7 @@ void zipin_close(zipin *z)
     if (!z) return;
     end_current(z);
     zip_discard(z->za);
+    free(z->nul_names);
     free(z->label);
     free(z);
 }

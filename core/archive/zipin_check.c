@@ -1,5 +1,4 @@
-/* The zip reader's checks that need no libzip: entry names, the declared entry count,
- * and the messages.
+/* The zip reader's checks of entry names, and its messages.
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #ifdef HAVE_CONFIG_H
@@ -8,9 +7,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "zipin_private.h"
 
@@ -79,46 +76,4 @@ const char *zipin_name_refusal(const char *raw, const char **why)
         s += n + 1;
     }
     return NULL;
-}
-
-static uint64_t le(const unsigned char *p, int n)
-{
-    uint64_t v = 0;
-    for (int i = n - 1; i >= 0; i--) v = (v << 8) | p[i];
-    return v;
-}
-
-/* The zip64 count, from the locator that sits just before the classic record at eocd. */
-static int zip64_entries(int fd, off_t eocd, uint64_t *count)
-{
-    unsigned char loc[20], rec[56];
-    if (eocd < 20 || pread(fd, loc, sizeof loc, eocd - 20) != (ssize_t)sizeof loc) return 0;
-    if (memcmp(loc, "PK\6\7", 4) != 0) return 0;
-    uint64_t off = le(loc + 8, 8);
-    if (off > (uint64_t)eocd || pread(fd, rec, sizeof rec, (off_t)off) != (ssize_t)sizeof rec) return 0;
-    if (memcmp(rec, "PK\6\6", 4) != 0) return 0;
-    *count = le(rec + 32, 8);
-    return 1;
-}
-
-int zipin_declared_entries(int fd, uint64_t *count)
-{
-    /* the record (22 bytes) is followed by a comment of at most 65535 bytes */
-    enum { TAIL = 22 + 65535 };
-    off_t size = lseek(fd, 0, SEEK_END);
-    if (size < 22) return 0;
-    size_t n = size < TAIL ? (size_t)size : TAIL;
-    off_t base = size - (off_t)n;
-    unsigned char *buf = malloc(n);
-    int found = 0;
-    if (!buf || pread(fd, buf, n, base) != (ssize_t)n) { free(buf); return 0; }
-    for (size_t i = n - 22 + 1; i-- > 0 && !found;) {
-        if (memcmp(buf + i, "PK\5\6", 4) != 0) continue;
-        found = 1;
-        *count = le(buf + i + 10, 2);
-        if (*count == 0xffff || le(buf + i + 12, 4) == 0xffffffff || le(buf + i + 16, 4) == 0xffffffff)
-            zip64_entries(fd, base + (off_t)i, count);
-    }
-    free(buf);
-    return found;
 }

@@ -17,6 +17,8 @@ struct zipin {
     uint64_t data_entries;      /* entries handed out (directories not counted) */
     uint64_t total;             /* sum of the sizes of the entries handed out unrefused */
     int total_passed;           /* max_total_size was passed: every later entry is refused */
+    uint64_t *nul_names;        /* indices of the entries whose name holds a NUL byte */
+    size_t n_nul, nul_next;     /* how many; the first not yet passed (entries go in order) */
     /* the current entry */
     zip_int64_t cur;            /* its index, -1: none */
     const char *cur_name;
@@ -39,8 +41,18 @@ void zipin_quote(char *out, size_t outsz, const char *name);
  * "badname" (empty, control characters) or "unsafepath" (climbs out); *why says how. */
 const char *zipin_name_refusal(const char *raw, const char **why);
 
-/* How many entries the archive's end of central directory record declares (zip64
- * aware), read from fd before libzip loads the whole directory: 1 found, 0 not found. */
-int zipin_declared_entries(int fd, uint64_t *count);
+/* The archive's central directory as its end record declares it (zip64 aware). */
+typedef struct {
+    uint64_t entries;
+    uint64_t offset;            /* from the start of the file */
+    uint64_t size;
+} zipin_cdir;
+
+/* Reads the end record from fd: 1 found, 0 not found (libzip will say what is wrong). */
+int zipin_read_cdir(int fd, zipin_cdir *d);
+
+/* The indices (ascending, malloc'd into *idx) of the entries whose stored name holds a
+ * NUL byte; returns how many.  0 also when the directory cannot be walked. */
+size_t zipin_nul_names(int fd, const zipin_cdir *d, uint64_t **idx);
 
 #endif

@@ -9,6 +9,8 @@
  * (libzip), never loaded whole.
  *
  * Limits: 0 in a field means "no limit" (the caller is expected to set all of them).
+ * A zipin (and a zipout) is used by one thread at a time: libzip archives are not
+ * thread-safe; read the bytes in one thread and hand the buffers to workers.
  * Error and refusal keys: "notzip", "zipcorrupt", "unreadable", "nomemory",
  * "unsafepath", "badname", "symlink", "specialfile", "encrypted", "unsupported",
  * "toolarge", "archivetoolarge", "toomanyentries", "zipbomb", "noentry", "exists",
@@ -53,7 +55,14 @@ zipin *zipin_open(const char *path, const zipin_limits *lim, zipin_error *err);
 
 /* Moves to the next entry: 1 an entry (directories are skipped silently: they carry no
  * data), 0 end, -1 error (err filled; the archive cannot be read further).  A refused
- * entry is still returned (refused = 1) so that it gets its own report line. */
+ * entry is still returned (refused = 1) so that it gets its own report line.  Refused:
+ * names that are empty or hold a NUL or control byte ("badname"), that climb out
+ * ("unsafepath": a ".." component with "/" or "\" as separator, a leading "/" or "\",
+ * a drive letter "C:"), links ("symlink") and other non-regular files ("specialfile")
+ * by the Unix mode in the external attributes, encrypted entries, compression methods
+ * libzip cannot inflate ("unsupported"), then the limits: "toomanyentries", "zipbomb"
+ * (declared ratio), "toolarge" (declared size), "archivetoolarge" (sum of the declared
+ * sizes of the entries handed out unrefused). */
 int zipin_next(zipin *z, zipin_entry *e, zipin_error *err);
 
 /* Reads the current entry's bytes, streaming.  Returns the number of bytes read, 0 at

@@ -115,6 +115,39 @@ zipout *zipout_create(const char *path, zipin_error *err)
     return o;
 }
 
+/* Reads entry i's stored bytes through once: the copy happens only at zipout_close, and
+ * one entry whose data cannot be read (damaged, cut short) must not cost the whole
+ * tryback then.  0, or a libzip error code. */
+static int stored_bytes_readable(zip_t *za, zip_uint64_t i)
+{
+    char buf[16384];
+    zip_file_t *f = zip_fopen_index(za, i, ZIP_FL_COMPRESSED);
+    if (!f) return zip_error_code_zip(zip_get_error(za));
+    zip_int64_t n;
+    while ((n = zip_fread(f, buf, sizeof buf)) > 0) continue;
+    int code = n < 0 ? zip_error_code_zip(zip_file_get_error(f)) : 0;
+    zip_fclose(f);
+    return code;
+}
+
+/* Adds entry i of src to o; 0, or a libzip error code. */
+static int copy_entry(zipout *o, zip_t *src, zip_uint64_t i, const char *raw)
+{
+    int code = stored_bytes_readable(src, i);
+    if (code) return code;
+    zip_source_t *s = zip_source_zip(o->za, src, i, 0, 0, 0);
+    zip_int64_t added = s ? zip_file_add(o->za, raw, s, ZIP_FL_ENC_GUESS) : -1;
+    if (added < 0) {
+        if (s) zip_source_free(s);
+        return zip_error_code_zip(zip_get_error(o->za));
+    }
+    /* libzip copies the attributes too: a link or a device refused in the input must
+     * come out of the tryback as a plain file, private as every tryback is */
+    zip_file_set_external_attributes(o->za, (zip_uint64_t)added, 0, ZIP_OPSYS_UNIX,
+                                     (zip_uint32_t)(S_IFREG | 0600) << 16);
+    return 0;
+}
+
 int zipout_add_entry(zipout *o, zipin *z, long number, zipin_error *err)
 {
     if (number < 1 || (zip_uint64_t)number > z->count) {
@@ -124,15 +157,16 @@ int zipout_add_entry(zipout *o, zipin *z, long number, zipin_error *err)
     zip_uint64_t i = (zip_uint64_t)number - 1;
     /* the name as stored, bytes unchanged: libzip sets the UTF-8 flag again if it is UTF-8 */
     const char *raw = zip_get_name(z->za, i, ZIP_FL_ENC_RAW);
-    zip_source_t *src = raw ? zip_source_zip(o->za, z->za, i, 0, 0, 0) : NULL;
-    if (!src || zip_file_add(o->za, raw, src, ZIP_FL_ENC_GUESS) < 0) {
-        int code = zip_error_code_zip(zip_get_error(o->za));
+    int code = raw ? copy_entry(o, z->za, i, raw) : zip_error_code_zip(zip_get_error(z->za));
+    if (code) {
         char q[200];
+        zip_error_t ze;
+        zip_error_init_with_code(&ze, code);
         zipin_quote(q, sizeof q, raw ? raw : "?");
         zipin_seterr(err, code == ZIP_ER_EXISTS ? "exists" : code == ZIP_ER_NOPASSWD ? "encrypted" : "zipcorrupt",
                      "entry %s of %s cannot be copied into the tryback: %s", q, z->label,
-                     code == ZIP_ER_EXISTS ? "an entry of that name is already there" : zip_strerror(o->za));
-        if (src) zip_source_free(src);
+                     code == ZIP_ER_EXISTS ? "an entry of that name is already there" : zip_error_strerror(&ze));
+        zip_error_fini(&ze);
         return -1;
     }
     o->added++;

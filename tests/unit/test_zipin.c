@@ -193,6 +193,19 @@ static void test_unsafe_names(void)
     for (int i = 0; i < N; i++) TAP_STREQ(keys[i], want[i], "unsafe names: %s", names[i]);
 }
 
+/* Copies entries numbers[] of src into a tryback at path: 0, or -1 at the failing step. */
+static int write_tryback(const char *src, const char *path, const long *numbers, int n, zipin_error *err)
+{
+    zipin *z = zipin_open(src, &LIM, err);
+    if (!z) return -1;
+    zipout *o = zipout_create(path, err);
+    int rc = o ? 0 : -1;
+    for (int i = 0; o && i < n && rc == 0; i++) rc = zipout_add_entry(o, z, numbers[i], err);
+    if (o && zipout_close(o, rc == 0 ? err : NULL) != 0) rc = -1;
+    zipin_close(z);
+    return rc;
+}
+
 static void test_links(void)
 {
     const char *p = at("links.zip");
@@ -206,6 +219,20 @@ static void test_links(void)
     TAP_STREQ(keys[0], "symlink", "links: a symbolic link is refused");
     TAP_STREQ(keys[1], "specialfile", "links: a fifo is refused");
     TAP_STREQ(keys[2], "", "links: a regular file with a Unix mode is read");
+
+    /* in the tryback, the link is a plain private file holding the link's text */
+    const char *tb = at("links-tryback.zip");
+    static const long one[] = { 1 };
+    zipin_error err;
+    TAP_OK(write_tryback(p, tb, one, 1, &err) == 0, "links: the link copied into a tryback");
+    zip_uint8_t os;
+    zip_uint32_t attr = 0;
+    int code;
+    zip_t *za2 = zip_open(tb, ZIP_RDONLY, &code);
+    TAP_OK(za2 && zip_file_get_external_attributes(za2, 0, 0, &os, &attr) == 0 && attr >> 16 == (S_IFREG | 0600),
+           "links: in the tryback it is a regular file, mode 0600 (attributes %o)", attr >> 16);
+    if (za2) zip_discard(za2);
+    TAP_OK(scan(tb, &LIM, keys, 2) == 1 && keys[0][0] == '\0', "links: and it reads as such");
 }
 
 static void test_encrypted(void)
@@ -222,6 +249,20 @@ static void test_encrypted(void)
     TAP_OK(scan(p, &LIM, keys, 3) == 2, "encrypted: 2 rows");
     TAP_STREQ(keys[0], "encrypted", "encrypted: the encrypted entry is refused");
     TAP_STREQ(keys[1], "", "encrypted: the other one is read");
+
+    /* libzip cannot copy encrypted data without the password: that entry is refused by
+     * zipout_add_entry, and the tryback still holds the others */
+    const char *tb = at("encrypted-tryback.zip");
+    zipin_error err;
+    zipin *z = zipin_open(p, &LIM, &err);
+    zipout *o = z ? zipout_create(tb, &err) : NULL;
+    TAP_OK(o && zipout_add_entry(o, z, 1, &err) == -1 && strcmp(err.key, "encrypted") == 0,
+           "encrypted: not copied into a tryback (%s)", err.text);
+    TAP_OK(o && zipout_add_entry(o, z, 2, &err) == 0 && zipout_close(o, &err) == 0 && scan(tb, &LIM, keys, 3) == 1,
+           "encrypted: the tryback holds the other entry");
+    TAP_OK(z && zipout_add_entry(o = zipout_create(at("x.zip"), &err), z, 3, &err) == -1 &&
+           strcmp(err.key, "noentry") == 0 && zipout_close(o, &err) == 0, "encrypted: no entry 3 to copy");
+    zipin_close(z);
 }
 
 static void test_sizes(void)
@@ -402,19 +443,6 @@ static const char *make_source(unsigned char **blobs)
     return close_zip(za) == 0 ? p : NULL;
 }
 
-/* Copies entries numbers[] of src into a tryback at path: 0, or -1 at the failing step. */
-static int write_tryback(const char *src, const char *path, const long *numbers, int n, zipin_error *err)
-{
-    zipin *z = zipin_open(src, &LIM, err);
-    if (!z) return -1;
-    zipout *o = zipout_create(path, err);
-    int rc = o ? 0 : -1;
-    for (int i = 0; o && i < n && rc == 0; i++) rc = zipout_add_entry(o, z, numbers[i], err);
-    if (o && zipout_close(o, rc == 0 ? err : NULL) != 0) rc = -1;
-    zipin_close(z);
-    return rc;
-}
-
 static int count_files(const char *d)
 {
     DIR *dp = opendir(d);
@@ -422,6 +450,31 @@ static int count_files(const char *d)
     for (struct dirent *de; dp && (de = readdir(dp));) n += de->d_name[0] != '.' || strlen(de->d_name) > 2;
     if (dp) closedir(dp);
     return n;
+}
+
+/* An entry whose compressed size in the central directory runs past the end of the file:
+ * unreadable, and refused by zipout_add_entry, which the other entries survive. */
+static void test_tryback_cut_short(void)
+{
+    const char *p = at("cut.zip"), *tb = at("cut-tryback.zip");
+    unsigned char *data = noise(4000, 6);
+    zip_t *za = new_zip(p);
+    zip_set_file_compression(za, (zip_uint64_t)add(za, "a.jpg", data, 4000), ZIP_CM_STORE, 0);
+    add(za, "b.jpg", "fine", 4);
+    close_zip(za);
+    free(data);
+    /* 4000 = a0 0f 00 00, as compressed and uncompressed size (central header at +20) */
+    static const char from[] = { (char)0xa0, 0x0f, 0, 0, (char)0xa0, 0x0f, 0, 0 };
+    static const char to[] = { 0, 0, 0, 0x10, (char)0xa0, 0x0f, 0, 0 };
+    TAP_OK(patch_bytes(p, from, to, 8) == 0, "cut short: sizes patched");
+    zipin_error err;
+    zipin *z = zipin_open(p, &LIM, &err);
+    zipout *o = z ? zipout_create(tb, &err) : NULL;
+    TAP_OK(o && zipout_add_entry(o, z, 1, &err) == -1 && strcmp(err.key, "zipcorrupt") == 0,
+           "cut short: the entry is not copied (%s)", err.text);
+    TAP_OK(o && zipout_add_entry(o, z, 2, &err) == 0 && zipout_close(o, &err) == 0,
+           "cut short: the tryback holds the other entry");
+    zipin_close(z);
 }
 
 static void test_tryback(unsigned char **blobs, const char *src)
@@ -533,6 +586,7 @@ int main(void)
         test_full_disk(src);
     }
     test_tryback_bomb();
+    test_tryback_cut_short();
     free(blobs[0]);
     free(blobs[1]);
     cleanup();

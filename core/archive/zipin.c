@@ -116,6 +116,7 @@ zipin *zipin_open(const char *path, const zipin_limits *lim, zipin_error *err)
     z->lim = *lim;
     z->count = (zip_uint64_t)zip_get_num_entries(z->za, 0);
     z->cur = -1;
+    z->refs = 1;
     return z;
 }
 
@@ -302,12 +303,18 @@ int zipin_read_all(zipin *z, unsigned char **data, size_t *len, zipin_error *err
     return 0;
 }
 
-void zipin_close(zipin *z)
+void zipin_release(zipin *z)
 {
-    if (!z) return;
-    end_current(z);
+    if (--z->refs > 0) return;
     zip_discard(z->za);
     free(z->nul_names);
     free(z->label);
     free(z);
+}
+
+void zipin_close(zipin *z)
+{
+    if (!z) return;
+    end_current(z);
+    zipin_release(z);
 }

@@ -88,8 +88,12 @@ typedef struct zipout zipout;
  * refused ("exists"), nothing is ever truncated. */
 zipout *zipout_create(const char *path, zipin_error *err);
 
-/* Queues a copy of entry `number` (zipin_entry.number) of z.  The data is read from z's
- * file when zipout_close writes the archive: z must stay open until then. */
+/* Queues a copy of entry `number` (zipin_entry.number) of z, after checking that its
+ * stored bytes can be read ("zipcorrupt" otherwise; "encrypted": libzip cannot copy
+ * encrypted data without the password; "exists": a second entry of that name).  The
+ * data is copied from z's file when zipout_close writes the archive; z may be closed
+ * before (the tryback holds it open until then).  All entries come from one archive.
+ * The copy is a plain file, mode 0600, whatever the original's attributes. */
 int zipout_add_entry(zipout *o, zipin *z, long number, zipin_error *err);
 
 /* Writes the archive: 0, or -1 when it could not be written completely (full disk...):

@@ -26,7 +26,12 @@ struct zipin {
     uint64_t cur_size;          /* declared uncompressed size */
     uint64_t cur_read;          /* bytes inflated so far */
     zip_file_t *zf;             /* opened at the first read */
+    int refs;                   /* the caller's, plus one per tryback copying from it */
 };
+
+/* Drops a reference: the archive is closed with the last one, so that a tryback still
+ * reads its entries when the caller closed the input first. */
+void zipin_release(zipin *z);
 
 /* Fills err (when not NULL) with key and a formatted text. */
 void zipin_seterr(zipin_error *err, const char *key, const char *fmt, ...)

@@ -9,6 +9,9 @@
  * and renamed over the reservation.  On any failure nothing is left: neither the
  * reservation nor the partial archive.
  *
+ * The input archive is held open (a reference) until the tryback is written, so the caller
+ * may close it before zipout_close.
+ *
  * Entries are copied as stored (libzip's zip_source_zip copies the compressed data when
  * the whole entry is asked for): byte-equal content, bounded memory, and a zip bomb
  * is copied without ever being inflated.
@@ -33,6 +36,7 @@ struct zipout {
     char *path;                 /* the tryback, reserved */
     char *tmpdir;               /* private directory where libzip writes */
     char *tmpzip;               /* the archive inside it */
+    zipin *src;                 /* the archive the entries come from (held open until written) */
     long added;
 };
 
@@ -58,6 +62,7 @@ static void zipout_free(zipout *o, int drop)
         if (o->tmpdir) remove_tmpdir(o->tmpdir);
         unlink(o->path);
     }
+    if (o->src) zipin_release(o->src);
     free(o->path);
     free(o->tmpdir);
     free(o->tmpzip);
@@ -154,6 +159,10 @@ int zipout_add_entry(zipout *o, zipin *z, long number, zipin_error *err)
         zipin_seterr(err, "noentry", "archive %s has no entry %ld", z->label, number);
         return -1;
     }
+    if (o->src && o->src != z) {
+        zipin_seterr(err, "noentry", "a tryback holds the entries of one archive, not also of %s", z->label);
+        return -1;
+    }
     zip_uint64_t i = (zip_uint64_t)number - 1;
     /* the name as stored, bytes unchanged: libzip sets the UTF-8 flag again if it is UTF-8 */
     const char *raw = zip_get_name(z->za, i, ZIP_FL_ENC_RAW);
@@ -168,6 +177,10 @@ int zipout_add_entry(zipout *o, zipin *z, long number, zipin_error *err)
                      code == ZIP_ER_EXISTS ? "an entry of that name is already there" : zip_error_strerror(&ze));
         zip_error_fini(&ze);
         return -1;
+    }
+    if (!o->src) {
+        o->src = z;
+        z->refs++;
     }
     o->added++;
     return 0;

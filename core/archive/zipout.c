@@ -78,9 +78,11 @@ static int make_tmpdir(zipout *o)
     const char *dir = slash ? o->path : ".";
     const char *base = slash ? slash + 1 : o->path;
     size_t n = strlen(o->path) + 32;
-    if (!(o->tmpdir = malloc(n)) || !(o->tmpzip = malloc(n + 16))) return -1;
-    snprintf(o->tmpdir, n, "%.*s/.%s.XXXXXX", dirlen, dir, base);
-    if (!mkdtemp(o->tmpdir)) { free(o->tmpdir); o->tmpdir = NULL; return -1; }
+    char *d = malloc(n);
+    if (!d || !(o->tmpzip = malloc(n + 16))) { free(d); return -1; }
+    snprintf(d, n, "%.*s/.%s.XXXXXX", dirlen, dir, base);
+    if (!mkdtemp(d)) { free(d); return -1; }
+    o->tmpdir = d;      /* only once it exists: zipout_free removes it */
     snprintf(o->tmpzip, n + 16, "%s/tryback.zip", o->tmpdir);
     return 0;
 }

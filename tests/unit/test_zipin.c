@@ -78,11 +78,6 @@ static int close_zip(zip_t *za)
     return -1;
 }
 
-static int read_entry(zipin *z, unsigned char **data, size_t *len, zipin_error *err)
-{
-    return zipin_read_all(z, data, len, err);
-}
-
 static long peak_kb(void)
 {
     struct rusage ru;
@@ -117,7 +112,7 @@ static void test_normal(void)
     size_t n;
     TAP_OK(zipin_next(z, &e, &err) == 1 && e.number == 1 && !e.refused, "normal: entry 1");
     TAP_STREQ(e.name, "a.txt", "normal: entry 1 name");
-    TAP_OK(e.size == 5 && read_entry(z, &d, &n, &err) == 0 && same(d, n, "hello", 5), "normal: entry 1 content");
+    TAP_OK(e.size == 5 && zipin_read_all(z, &d, &n, &err) == 0 && same(d, n, "hello", 5), "normal: entry 1 content");
     free(d);
     TAP_OK(zipin_next(z, &e, &err) == 1 && e.number == 3 && !e.refused && e.size == 5000,
            "normal: the directory is skipped, entry 3 keeps its number");
@@ -128,7 +123,7 @@ static void test_normal(void)
     while ((r = zipin_read(z, buf + got, 333, &err)) > 0) got += r;
     TAP_OK(r == 0 && same(buf, (size_t)got, jpg, 5000), "normal: entry 3 read in pieces equals the original");
     TAP_OK(zipin_next(z, &e, &err) == 1 && e.number == 4 && e.size == sizeof csv, "normal: entry 4");
-    TAP_OK(read_entry(z, &d, &n, &err) == 0 && same(d, n, csv, sizeof csv) && d[n] == '\0',
+    TAP_OK(zipin_read_all(z, &d, &n, &err) == 0 && same(d, n, csv, sizeof csv) && d[n] == '\0',
            "normal: entry 4 content, NUL-terminated");
     free(d);
     TAP_OK(zipin_next(z, &e, &err) == 0, "normal: end after 3 entries");
@@ -153,7 +148,7 @@ static int scan(const char *path, const zipin_limits *lim, char keys[][48], int 
             snprintf(keys[n], 48, "%s", e.refusal_key);
             printf("# %ld refused: %s\n", e.number, e.refusal_text);
         } else {
-            snprintf(keys[n], 48, "%s", read_entry(z, &d, &len, &err) == 0 ? "" : err.key);
+            snprintf(keys[n], 48, "%s", zipin_read_all(z, &d, &len, &err) == 0 ? "" : err.key);
             if (keys[n][0] == '\0') free(d);
         }
         n++;
@@ -498,7 +493,7 @@ static void test_tryback(unsigned char **blobs, const char *src)
     unsigned char *d = NULL;
     size_t n = 0;
     TAP_OK(z && zipin_next(z, &e, &err) == 1 && strcmp(e.name, "U3.gif") == 0 &&
-           read_entry(z, &d, &n, &err) == 0 && same(d, n, blobs[1], 300000), "tryback: U3.gif, same bytes");
+           zipin_read_all(z, &d, &n, &err) == 0 && same(d, n, blobs[1], 300000), "tryback: U3.gif, same bytes");
     free(d);
     TAP_OK(z && zipin_next(z, &e, &err) == 1 && strcmp(e.name, "../U4.jpg") == 0 && e.refused,
            "tryback: ../U4.jpg kept its name (and is refused again on reading)");

@@ -2,8 +2,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  *   test_bridge                          the contract: batches, errors, hang, crash, garbage…
- *   test_bridge --real PHP SCRIPT DIR    the real toolsync_bridge.php in the Moodle at DIR
- *                                        (run by test_bridge_php.sh when TS_MOODLE_TREE is set)
+ *   test_bridge --real-purge PHP SCRIPT DIR   the real toolsync_bridge.php in the Moodle at
+ *   test_bridge --real PHP SCRIPT DIR         DIR: a purge alone, then a batch of every op
+ *                                             (run by test_bridge_php.sh with TS_MOODLE_TREE)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -362,42 +363,62 @@ static void test_json(void)
     TAP_STREQ(ex, "ab c", "excerpt: control bytes blanked, no cut UTF-8 sequence");
 }
 
-/* --real PHP SCRIPT DIRROOT: the real script inside a real Moodle. */
-static int real(const char *php, const char *script, const char *dir)
+/* --real-purge / --real PHP SCRIPT DIRROOT: the real script inside a real Moodle. */
+static int real_purge(bridge *b)
+{
+    bridge_queue(b, "purge_caches", "{\"definitions\":[\"core/groupdata\",\"core/user_group_groupings\","
+                 "\"core/coursecat\",\"core/coursecontacts\",\"core/coursecattree\"]}", NULL);
+    reset();
+    int rc = bridge_run(b, done, NULL);
+    TAP_OK(rc == 0 && nrec == 1 && recs[0].result && strstr(recs[0].result, "core/user_group_groupings"),
+           "real: purge by definitions (%s: %s)", nrec ? recs[0].key : "", nrec ? recs[0].message : "");
+    return tap_done();
+}
+
+static void real_batch(bridge *b)
+{
+    bridge_queue(b, "purge_caches", "{\"definitions\":[\"core/nosuchcache\"]}", NULL);
+    bridge_queue(b, "purge_caches", "{\"events\":[\"changesincoursecat\",\"changesincourse\"]}", NULL);
+    bridge_queue(b, "course_cacherev", "{\"courseid\":1}", NULL);
+    bridge_queue(b, "course_cacherev", "{\"courseid\":999999}", NULL);
+    bridge_queue(b, "delete_everything", "{}", NULL);
+    bridge_queue(b, "course_cacherev", "{\"courseid\":1}", NULL);
+    bridge_queue(b, "purge_caches", "{\"all\":true}", NULL);
+    bridge_queue(b, "purge_caches", "{\"definitions\":\"core/groupdata\"}", NULL);
+    bridge_queue(b, "ping", "{}", NULL);
+    reset();
+    int rc = bridge_run(b, done, NULL);
+    for (size_t i = 0; i < nrec; i++)
+        printf("# op %zu: %s %s: %s %s\n", i + 1, recs[i].status == BRIDGE_OK ? "ok" : "failed",
+               recs[i].key, recs[i].message, recs[i].result ? recs[i].result : "");
+    TAP_OK(rc == 1 && nrec == 9, "real: one call, 9 answers, some failed");
+    if (nrec != 9) return;
+    TAP_OK(recs[0].status == BRIDGE_FAILED && !strcmp(recs[0].key, "cachedefinitionunknown"),
+           "real: an unknown definition is refused");
+    TAP_OK(recs[1].status == BRIDGE_OK, "real: purge by events");
+    TAP_OK(recs[2].status == BRIDGE_OK && recs[2].result && strstr(recs[2].result, "\"cacherev\":"),
+           "real: course_cacherev on the site course");
+    TAP_OK(recs[3].status == BRIDGE_FAILED && !strcmp(recs[3].key, "coursenotfound"),
+           "real: course_cacherev of a missing course");
+    TAP_OK(recs[4].status == BRIDGE_FAILED && !strcmp(recs[4].key, "bridgeunknownop"), "real: an unknown op");
+    const char *r1 = recs[2].result ? strstr(recs[2].result, "\"cacherev\":") : NULL;
+    const char *r2 = recs[5].result ? strstr(recs[5].result, "\"cacherev\":") : NULL;
+    TAP_OK(r1 && r2 && atol(r2 + 11) > atol(r1 + 11), "real: cacherev goes up at each call");
+    TAP_OK(recs[6].status == BRIDGE_OK, "real: purge all");
+    TAP_OK(recs[7].status == BRIDGE_FAILED && !strcmp(recs[7].key, "bridgebadargs"), "real: bad args refused");
+    TAP_OK(recs[8].status == BRIDGE_OK && recs[8].result && strstr(recs[8].result, "\"release\":"),
+           "real: the ops after failures still run");
+}
+
+static int real(const char *mode, const char *php, const char *script, const char *dir)
 {
     bridge_config c = { php, dir, script, 300 };
     bridge *b = bridge_new(&c);
     char v[256], err[1024];
     int rc = bridge_ping(b, v, sizeof v, err, sizeof err);
     TAP_OK(rc == 0, "real: ping answers (%s)", rc == 0 ? v : err);
-    bridge_queue(b, "purge_caches", "{\"definitions\":[\"core/groupdata\",\"core/user_group_groupings\","
-                 "\"core/coursecat\",\"core/coursecontacts\",\"core/coursecattree\"]}", (void *)1);
-    bridge_queue(b, "purge_caches", "{\"definitions\":[\"core/nosuchcache\"]}", (void *)2);
-    bridge_queue(b, "purge_caches", "{\"events\":[\"changesincoursecat\",\"changesincourse\"]}", (void *)3);
-    bridge_queue(b, "course_cacherev", "{\"courseid\":1}", (void *)4);
-    bridge_queue(b, "course_cacherev", "{\"courseid\":999999}", (void *)5);
-    bridge_queue(b, "delete_everything", "{}", (void *)6);
-    bridge_queue(b, "purge_caches", "{\"all\":true}", (void *)7);
-    bridge_queue(b, "ping", "{}", (void *)8);
-    reset();
-    rc = bridge_run(b, done, NULL);
-    for (size_t i = 0; i < nrec; i++)
-        printf("# op %zu: %s %s: %s %s\n", i + 1, recs[i].status == BRIDGE_OK ? "ok" : "failed",
-               recs[i].key, recs[i].message, recs[i].result ? recs[i].result : "");
-    TAP_OK(rc == 1 && nrec == 8, "real: one call, 8 answers, some failed");
-    TAP_OK(nrec == 8 && recs[0].status == BRIDGE_OK && recs[0].result
-           && strstr(recs[0].result, "core/user_group_groupings"), "real: purge by definitions");
-    TAP_OK(nrec == 8 && recs[1].status == BRIDGE_FAILED && !strcmp(recs[1].key, "cachedefinitionunknown"),
-           "real: an unknown definition is refused");
-    TAP_OK(nrec == 8 && recs[2].status == BRIDGE_OK, "real: purge by events");
-    TAP_OK(nrec == 8 && recs[3].status == BRIDGE_OK && recs[3].result && strstr(recs[3].result, "\"cacherev\":"),
-           "real: course_cacherev on the site course");
-    TAP_OK(nrec == 8 && recs[4].status == BRIDGE_FAILED && !strcmp(recs[4].key, "coursenotfound"),
-           "real: course_cacherev of a missing course");
-    TAP_OK(nrec == 8 && recs[5].status == BRIDGE_FAILED && !strcmp(recs[5].key, "bridgeunknownop"),
-           "real: an unknown op");
-    TAP_OK(nrec == 8 && recs[6].status == BRIDGE_OK && recs[7].status == BRIDGE_OK,
-           "real: purge all, then the next op still runs");
+    if (!strcmp(mode, "--real-purge")) real_purge(b);
+    else real_batch(b);
     bridge_free(b);
     reset();
     return tap_done();
@@ -405,7 +426,8 @@ static int real(const char *php, const char *script, const char *dir)
 
 int main(int argc, char **argv)
 {
-    if (argc == 5 && !strcmp(argv[1], "--real")) return real(argv[2], argv[3], argv[4]);
+    if (argc == 5 && (!strcmp(argv[1], "--real") || !strcmp(argv[1], "--real-purge")))
+        return real(argv[1], argv[2], argv[3], argv[4]);
     snprintf(dirroot, sizeof dirroot, "/tmp/ts-bridge.XXXXXX");
     if (!mkdtemp(dirroot)) { perror("mkdtemp"); return 1; }
     char cfg[128];

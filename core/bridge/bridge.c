@@ -312,6 +312,7 @@ int bridge_run(bridge *b, void (*done)(void *ctx, void *tag, const bridge_result
 int bridge_describe(const bridge *b, char *buf, size_t len)
 {
     char php[4200];
+    if (!b) return snprintf(buf, len, "(no Moodle bridge)");
     resolve_php(b, php, sizeof php);
     if (!bridge_configured(b)) return snprintf(buf, len, "%s %s (no Moodle dirroot configured)", php, b->script);
     return snprintf(buf, len, "%s %s in %s", php, b->script, b->dirroot);
@@ -338,6 +339,10 @@ int bridge_ping(bridge *b, char *version, size_t len, char *err, size_t errlen)
     int rc = -1;
     if (len) version[0] = '\0';
     if (errlen) err[0] = '\0';
+    if (!b) {
+        snprintf(err, errlen, "bridgenotconfigured: no Moodle bridge");
+        return -1;
+    }
     exec_ops(b, &op, 1);
     if (op.status != BRIDGE_OK)
         snprintf(err, errlen, "%s: %s", op.key ? op.key : "bridgecrashed", op.message ? op.message : "");

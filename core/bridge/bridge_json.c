@@ -7,6 +7,7 @@
  * on the protocol channel does not.  Nesting is bounded so that a hostile line cannot
  * exhaust the stack.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -25,16 +26,13 @@ const char *bj_ws(const char *p)
 
 static int hex4(const char *p, unsigned *out)
 {
-    unsigned v = 0;
+    char h[5];
     for (int i = 0; i < 4; i++) {
-        char c = p[i];
-        v <<= 4;
-        if (c >= '0' && c <= '9') v |= (unsigned)(c - '0');
-        else if (c >= 'a' && c <= 'f') v |= (unsigned)(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F') v |= (unsigned)(c - 'A' + 10);
-        else return -1;
+        if (!isxdigit((unsigned char)p[i])) return -1;   /* also stops at the NUL */
+        h[i] = p[i];
     }
-    *out = v;
+    h[4] = '\0';
+    *out = (unsigned)strtoul(h, NULL, 16);
     return 0;
 }
 

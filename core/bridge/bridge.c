@@ -45,6 +45,8 @@ bridge *bridge_new(const bridge_config *c)
         bridge_free(b);
         return NULL;
     }
+    for (size_t k = strlen(b->dirroot); k > 1 && b->dirroot[k - 1] == '/'; k--)
+        b->dirroot[k - 1] = '\0';
     return b;
 }
 
@@ -186,13 +188,19 @@ void bridge_take_line(struct bridge_call *call, struct bridge_op *ops, size_t n,
     a.key = a.message = a.result = NULL;
 }
 
+/* The stderr line that tells most: the last error line, else the last line. */
+static const char *last_words(const struct bridge_call *c)
+{
+    return c->stderr_error[0] ? c->stderr_error : c->stderr_last;
+}
+
 /* "exit status 255" / "killed by signal 9 (Killed)", and the last stderr line. */
 static void how_it_ended(const struct bridge_call *c, char *buf, size_t len)
 {
     int k = c->signaled ? snprintf(buf, len, "killed by signal %d (%s)", c->signo, strsignal(c->signo))
                         : snprintf(buf, len, "exit status %d", c->exitcode);
-    if (c->stderr_last[0] && k >= 0 && (size_t)k < len)
-        snprintf(buf + k, len - (size_t)k, "; last error output: %s", c->stderr_last);
+    if (*last_words(c) && k >= 0 && (size_t)k < len)
+        snprintf(buf + k, len - (size_t)k, "; last error output: %s", last_words(c));
 }
 
 /* The result of an op left without an answer. */
@@ -208,9 +216,9 @@ static void unanswered(const struct bridge_call *c, struct bridge_op *o, size_t 
     } else if (c->timedout) {
         set_text(&o->key, "bridgetimeout");
         set_text(&o->message, "%s %s did not finish within %d s and was stopped%s%s", c->php,
-                 c->script, c->timeout, c->stderr_last[0] ? "; last error output: " : "",
-                 c->stderr_last);
-    } else if (c->protocol && !(abnormal && c->stderr_last[0])) {
+                 c->script, c->timeout, *last_words(c) ? "; last error output: " : "",
+                 last_words(c));
+    } else if (c->protocol && !(abnormal && *last_words(c))) {
         set_text(&o->key, "bridgeprotocol");
         set_text(&o->message, "%s (no answer for this op)", c->protocol);
     } else {
@@ -244,13 +252,16 @@ static int resolve_php(const bridge *b, char *out, size_t len)
 /* Why a call cannot be made (into why), or 0 when it can. */
 static int preflight(const bridge *b, const char *php, int phpok, char *why, size_t len)
 {
-    char cfg[4200];
+    char cfg[4200], up[4200];
     snprintf(cfg, sizeof cfg, "%s/config.php", b->dirroot);
+    snprintf(up, sizeof up, "%s/../config.php", b->dirroot);   /* 5.1+: given public/ */
+    size_t k = strlen(b->dirroot);
+    int public = k >= 7 && !strcmp(b->dirroot + k - 7, "/public");
     if (!bridge_configured(b))
         snprintf(why, len, "the Moodle bridge is not configured: " CONF_HINT);
-    else if (access(cfg, R_OK) != 0)
+    else if (access(cfg, R_OK) != 0 && !(public && access(up, R_OK) == 0))
         snprintf(why, len, "no readable config.php in %s: moodle { dirroot } in toolsync.conf must "
-                 "name the Moodle root holding config.php (the root, not public/, for Moodle 5.1+)",
+                 "name the Moodle root holding config.php (for Moodle 5.1+, the root above public/)",
                  b->dirroot);
     else if (!phpok)
         snprintf(why, len, "cannot run %s (%s): install php-cli or set moodle { php = "

@@ -29,7 +29,8 @@ typedef struct bridge bridge;
 
 typedef struct {
     const char *php;        /* php CLI executable, e.g. "/usr/bin/php" ("" or NULL = "php" in PATH) */
-    const char *dirroot;    /* the Moodle code root holding config.php ("" or NULL = not configured) */
+    const char *dirroot;    /* the Moodle root holding config.php ("" or NULL = not configured);
+                               for 5.1+, its public/ is taken as the root above it */
     const char *script;     /* path of toolsync_bridge.php */
     int timeout;            /* seconds for one call before the process is killed (<= 0: 300) */
 } bridge_config;

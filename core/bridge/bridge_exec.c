@@ -73,8 +73,11 @@ static void err_line(struct io *io, char *line, size_t len, int overlong)
 {
     size_t i = 0;
     while (i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) i++;
-    if (i < len)
-        bridge_excerpt(io->call->stderr_last, sizeof io->call->stderr_last, line + i, len - i);
+    if (i == len) return;
+    bridge_excerpt(io->call->stderr_last, sizeof io->call->stderr_last, line + i, len - i);
+    /* PHP and Moodle follow the error line with context (HTML help, a stack trace) */
+    if (strcasestr(line, "error") || strcasestr(line, "fatal") || strcasestr(line, "exception"))
+        memcpy(io->call->stderr_error, io->call->stderr_last, sizeof io->call->stderr_error);
 }
 
 static void deliver(struct io *io, struct linebuf *lb, char *line, size_t len, int overlong)

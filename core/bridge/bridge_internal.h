@@ -28,6 +28,7 @@ struct bridge_call {
     char *protocol;         /* first protocol error, or NULL (malloc'd) */
     char errtext[256];      /* why it could not start */
     char stderr_last[512];  /* last non-empty stderr line, passwords cut */
+    char stderr_error[512]; /* last one naming an error, fatal or exception (often not the last) */
 };
 
 /* Runs one php process for ops[0..n-1] (ids 1..n) and fills every answer it got;

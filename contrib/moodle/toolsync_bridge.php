@@ -81,6 +81,8 @@ function tsb_op_ping(array $args): array {
  * MUC purges (moodle-writes §2.3): {"definitions":["core/groupdata", …]} purges those
  * definitions, {"events":["changesincoursecat", …]} purges by event (which also reaches
  * the session caches of logged-in users), {"all":true} runs purge_caches().  They combine.
+ * A session or request cache purged by definition is purged here only, in this process:
+ * the answer names them ("notreached") so that the caller purges by event instead.
  */
 function tsb_op_purge_caches(array $args): array {
     $definitions = tsb_string_list($args, 'definitions');
@@ -90,9 +92,14 @@ function tsb_op_purge_caches(array $args): array {
         throw new tsb_failure('bridgebadargs', 'purge_caches needs "definitions", "events" or "all"');
     }
     $config = cache_config::instance();
+    $notreached = [];
     foreach ($definitions as $id) {
-        if (!preg_match('~^[a-z0-9_]+/[a-z0-9_]+$~', $id) || $config->get_definition_by_id($id) === false) {
+        $definition = preg_match('~^[a-z0-9_]+/[a-z0-9_]+$~', $id) ? $config->get_definition_by_id($id) : false;
+        if ($definition === false) {
             throw new tsb_failure('cachedefinitionunknown', "no cache definition \"$id\" on this site");
+        }
+        if (isset($definition['mode']) && (int)$definition['mode'] !== cache_store::MODE_APPLICATION) {
+            $notreached[] = $id;
         }
     }
     foreach ($definitions as $id) {
@@ -105,7 +112,7 @@ function tsb_op_purge_caches(array $args): array {
     if ($all) {
         purge_caches();
     }
-    return ['definitions' => $definitions, 'events' => $events, 'all' => $all];
+    return ['definitions' => $definitions, 'events' => $events, 'all' => $all, 'notreached' => $notreached];
 }
 
 /** Makes a course's module info stale: {"courseid":N} → rebuild_course_cache(N, true). */
@@ -189,7 +196,9 @@ function tsb_handle(array $request): void {
         $message = $e instanceof tsb_failure ? $e->getMessage() : get_class($e) . ': ' . $e->getMessage();
         tsb_answer($id, false, $key, "$op: $message", null);
     }
-    ob_flush();   // what the op printed goes to stderr now, next to its answer
+    if (ob_get_level() > 0) {
+        ob_flush();   // what the op printed goes to stderr now, next to its answer
+    }
 }
 
 /** Reads requests until EOF. */

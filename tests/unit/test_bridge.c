@@ -366,6 +366,9 @@ static int real_purge(bridge *b)
     int rc = bridge_run(b, done, NULL);
     TAP_OK(rc == 0 && nrec == 1 && recs[0].result && strstr(recs[0].result, "core/user_group_groupings"),
            "real: purge by definitions (%s: %s)", nrec ? recs[0].key : "", nrec ? recs[0].message : "");
+    TAP_OK(nrec == 1 && recs[0].result && strstr(recs[0].result, "\"notreached\":[\"core/coursecat\"]"),
+           "real: the session cache core/coursecat is named as not reached (%s)",
+           nrec && recs[0].result ? recs[0].result : "");
     return tap_done();
 }
 

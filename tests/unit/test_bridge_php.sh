@@ -116,4 +116,18 @@ seed get absent "the bridge's definition purge emptied core/groupdata"
 seed set present "a groupdata entry is cached again"
 tests/unit/test_bridge --real "$(command -v php)" "$SCRIPT" "$W/code" || st=1
 seed get absent "purge all emptied core/groupdata"
+
+# What Moodle prints (here: a config.php that echoes and warns) must not reach stdout.
+cp "$W/code/config.php" "$W/config.php.orig"
+sed -i 's|^unset(\$CFG);|echo "stray output\\n"; trigger_error("stray warning", E_USER_WARNING);\nunset($CFG);|' \
+    "$W/code/config.php"
+out=$(echo '{"id":1,"op":"ping","args":{}}' | php "$SCRIPT" --dirroot="$W/code" 2>"$W/stray.err")
+cp "$W/config.php.orig" "$W/code/config.php"
+if [[ $out == '{"id":1,"status":"ok",'* && $(wc -l <<<"$out") -eq 1 ]] && grep -q "stray output" "$W/stray.err" &&
+   grep -q "stray warning" "$W/stray.err"; then
+    echo "ok - real Moodle: stray output and warnings go to stderr, stdout carries answers only"
+else
+    echo "not ok - real Moodle: stray output and warnings go to stderr, stdout carries answers only"
+    printf '# stdout: %s\n' "$out"; sed 's/^/# stderr: /' "$W/stray.err"; st=1
+fi
 exit $st

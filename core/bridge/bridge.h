@@ -15,11 +15,16 @@
  * $(pkgdatadir).  This library knows nothing of the database or of the run: the caller
  * puts each result on its report line through the tag it queued.
  *
- * Message keys of the results: "bridgedone" (ok, when the script gave no key),
- * "bridgenotconfigured" (no dirroot, php or script not found), "bridgetimeout" (the call
- * took longer than timeout and was killed), "bridgecrashed" (the process ended, or could
- * not start, before answering the op), "bridgeprotocol" (the process wrote a line that is
- * not an answer, or answered an id it was not given), or the key the script gave.
+ * Message keys of the results: the key the script gave ("bridgedone" when ok;
+ * "coursenotfound", "cachedefinitionunknown", "bridgeunknownop", "bridgebadargs", a
+ * moodle_exception's errorcode... when not), or, when it gave none, "bridgedone" / "bridgeerror";
+ * for an op without an answer: "bridgenotconfigured" (no dirroot, no config.php there, php
+ * or the script not found), "bridgetimeout" (the call took longer than timeout and was
+ * killed), "bridgecrashed" (the process ended, or could not start, before answering the
+ * op), "bridgeprotocol" (the process wrote a line that is not an answer, or answered an
+ * id it was not given).  Messages quote php's last error line on stderr, cut after any
+ * word holding "pass".  toolsync must not reap children behind the bridge's back (no
+ * SIGCHLD handler calling wait()).
  */
 #ifndef TS_BRIDGE_H
 #define TS_BRIDGE_H

@@ -13,7 +13,10 @@
 #
 # Environment: TS_SHARED (default <repo>/../shared: specs, samples, Moodle dumps),
 # TS_TEST_DIR (where logs and work directories go; default a new directory in /tmp),
-# TS_JOBS (scenario backends run at the same time, default 5: all of them).
+# TS_JOBS (scenario backends run at the same time, default 5: all of them),
+# TS_MOODLE_TREE (a Moodle 4.1-5.x code tree: tests/unit/test_bridge_php.sh then installs a
+# throwaway site from it on its own PostgreSQL and runs the bridge's PHP script there;
+# unset, that part is skipped and only `php -l` runs).
 # Counting: every "ok" and "not ok" line of every program; a program that exits non-zero
 # without any "not ok" line counts as one failure, named after it.  Lines "# skip …" are
 # counted apart (neither passed nor failed).  Exit status 1 when anything failed.
@@ -32,7 +35,7 @@ for a in "$@"; do
     --quick) QUICK=1 ;;
     --keep) KEEP=1 ;;
     --verbose|-v) VERBOSE=1 ;;
-    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run-tests.sh: unknown option $a" >&2; exit 2 ;;
     esac
 done
@@ -120,7 +123,7 @@ trap 'echo "interrupted" >&2; stop_servers; exit 130' INT TERM
 # ----------------------------------------------------------------------------------------
 PACKAGES=(build-essential autoconf automake libtool pkg-config libltdl-dev libcsv-dev
     libconfuse-dev libpq-dev libmariadb-dev libsqlite3-dev sqlite3 libcrypt-dev libssl-dev libzip-dev
-    postgresql mariadb-server mariadb-client)
+    postgresql mariadb-server mariadb-client php-cli)
 if [[ $INSTALL -eq 1 ]]; then
     step "installing packages"
     SUDO=()

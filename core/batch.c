@@ -24,8 +24,11 @@ static int commit_batch(ts_run *r)
     if (moodle_flush(r->e->site) != 0)
         return -1;
     int rc = r->e->flags.dry_run ? db_release(r->e->db, "ts_batch") : db_commit(r->e->db);
-    if (rc == 0)
+    if (rc == 0) {
         resolver_commit(r->res);
+        /* Moodle's PHP sees the batch only now that it is committed. */
+        run_ops_after_commit(r);
+    }
     return rc;
 }
 
@@ -34,6 +37,7 @@ static void rollback_batch(ts_run *r)
     /* Contexts and ids learnt in the rolled-back writes must not be answered again. */
     moodle_forget(r->e->site);
     resolver_rollback(r->res);
+    run_ops_drop_all(r);
     if (r->e->flags.dry_run) {
         db_rollback_to(r->e->db, "ts_batch");
         db_release(r->e->db, "ts_batch");
@@ -150,6 +154,7 @@ static int replay(ts_run *r, ts_row **live, size_t m)
             /* Ids learnt since the batch began may belong to the rolled-back row (its
              * writes failed at flush): forget them all; the store starts over. */
             resolver_rollback(r->res);
+            run_ops_drop_row(r, row);
             /* The module may have cached what this row did: start its knowledge over
              * for the rows that follow. */
             if (r->h->rollback)
@@ -279,7 +284,9 @@ void batch_flush(ts_run *r, ts_row **rows, size_t n)
         } else {
             report_row(r->rep, row->line, st, key, column, text);
         }
-        if (st == TS_ERROR && r->tb) {
+        if (st == TS_ERROR && r->zin) {
+            archive_tryback_add(r, row);
+        } else if (st == TS_ERROR && r->tb) {
             if (row->raw_file)
                 tryback_add_file(r->tb, row->raw_file);
             else

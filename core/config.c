@@ -80,6 +80,16 @@ static cfg_opt_t db_opts[] = {
     CFG_END()
 };
 
+/* The site's Moodle code, for the PHP bridge (and its data, for pictures). */
+static cfg_opt_t moodle_opts[] = {
+    CFG_STR("dirroot", "", CFGF_NONE),
+    CFG_STR("php", "", CFGF_NONE),
+    CFG_STR("bridgescript", "", CFGF_NONE),
+    CFG_INT("bridgetimeout", 300, CFGF_NONE),
+    CFG_STR("dataroot", "", CFGF_NONE),
+    CFG_END()
+};
+
 /* The global keys; a copy is extended with module sections for the second pass. */
 static cfg_opt_t global_opts[] = {
     CFG_STR("syncdir", "/var/lib/toolsync/sync", CFGF_NONE),
@@ -100,8 +110,14 @@ static cfg_opt_t global_opts[] = {
     CFG_INT("passwordhashcost", 4, CFGF_NONE),
     CFG_INT("threads", 0, CFGF_NONE),
     CFG_INT("maxlinelength", 1048576, CFGF_NONE),
-    CFG_STR("purgecommand", "", CFGF_NONE),
+    /* Archive inputs: what an entry, an archive may hold (bytes), and the compression
+     * ratio past which an entry is taken for a zip bomb. */
+    CFG_INT("archivemaxentrysize", 52428800, CFGF_NONE),
+    CFG_INT("archivemaxtotalsize", 4294967296, CFGF_NONE),
+    CFG_INT("archivemaxentries", 100000, CFGF_NONE),
+    CFG_INT("archivemaxratio", 200, CFGF_NONE),
     CFG_SEC("database", db_opts, CFGF_NONE),
+    CFG_SEC("moodle", moodle_opts, CFGF_NONE),
     CFG_END()
 };
 

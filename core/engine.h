@@ -61,6 +61,7 @@ typedef struct engine {
     module_entry *loading;           /* module whose init() is running             */
     db *db;                          /* opened on demand                           */
     moodle_site *site;
+    struct bridge *bridge;           /* Moodle's PHP, made on first use            */
     run_flags flags;
 } engine;
 
@@ -95,5 +96,9 @@ void ts_vlogf(ts_log_level lvl, const char *fmt, va_list ap);
 int run_handler(engine *e, handler_entry *he, const char *explicit_file);
 /* Opens the database and the Moodle site once; 0 or -1 (logged). */
 int engine_open_site(engine *e);
+/* run_bridge.c: `check`'s line about the PHP bridge (0 ok or not configured, -1 it
+ * fails), and freeing the bridge at exit. */
+int engine_bridge_check(engine *e);
+void engine_bridge_free(engine *e);
 
 #endif

@@ -120,7 +120,7 @@ static int cmd_check(engine *e)
            moodle_release(e->site), (long long)moodle_version(e->site),
            (long long)moodle_admin_id(e->site),
            moodle_logs_to_standard(e->site) ? "standard (events logged)" : "off");
-    return TS_EXIT_OK;
+    return engine_bridge_check(e) == 0 ? TS_EXIT_OK : TS_EXIT_FATAL;
 }
 
 static int cmd_cleanup(engine *e)
@@ -267,6 +267,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "toolsync: unknown command '%s' (try toolsync --help)\n", cmd);
         rc = TS_EXIT_FATAL;
     }
+    engine_bridge_free(e);
     if (e->site)
         moodle_close(e->site);
     if (e->db)

@@ -50,6 +50,8 @@ void row_free(ts_row *row)
     free(row->raw);
     if (row->raw_file)
         fclose(row->raw_file);
+    free(row->entry_data);
+    free(row->reason);
     free(row);
 }
 

@@ -144,8 +144,9 @@ static int read_header(ts_run *r, csvin *in)
     csv_record rec;
     csvin_error err;
     if (r->h->flags & TS_H_ARCHIVE) {
-        /* Not CSV: the handler sees one row whose only column is the file's path. */
-        csv_record fake = { .nfields = 1, .fields = (char *[]){ "path" }, .raw = "path" };
+        /* A zip: each entry is a row of columns name and size. */
+        csv_record fake = { .nfields = 2, .fields = (char *[]){ "name", "size" },
+                            .raw = "name;size" };
         return header_bind(r, &fake);
     }
     if (r->h->flags & TS_H_NO_HEADER) {
@@ -205,15 +206,8 @@ static void flush_and_progress(ts_run *r, ts_row **batch, size_t *n, csvin *in)
  * turned out unreadable (truncated quote), r->fatal when the database went away. */
 static int process_rows(ts_run *r, csvin *in)
 {
-    if (!in) {
-        /* A binary input (zip of pictures...) is one row: the file itself. */
-        csv_record rec = { .nfields = 1, .fields = (char *[]){ r->path }, .line = 1, .last_line = 1,
-                           .raw = r->name };
-        ts_row *row = row_new(r, &rec);
-        batch_apply(r, &row, 1);
-        batch_flush(r, &row, 1);
-        return 0;
-    }
+    if (!in)
+        return archive_process(r);   /* a zip: one row per entry */
     long bsize = strtol(config_global_str(r->e->cfg, "batchsize"), NULL, 10);
     if (bsize < 1)
         bsize = 1;
@@ -270,25 +264,6 @@ static int process_rows(ts_run *r, csvin *in)
     }
     free(batch);
     return file_error ? -1 : 0;
-}
-
-static void run_purges(ts_run *r)
-{
-    char list[RUN_MAX_PURGES * 49];
-    const char *purges = run_purge_list(r, list, sizeof list);
-    if (!purges || !*purges || r->e->flags.dry_run)
-        return;
-    const char *cmd = config_global_str(r->e->cfg, "purgecommand");
-    char msg[5200];
-    if (*cmd) {
-        int rc = system(cmd);
-        snprintf(msg, sizeof msg, "Moodle caches purged (%s) with '%s': exit %d", purges, cmd, rc);
-        report_file(r->rep, rc == 0 ? TS_OK : TS_WARN, "cachepurged", msg);
-    } else {
-        snprintf(msg, sizeof msg, "Moodle caches to purge: %s (set purgecommand, or run "
-                 "admin/cli/purge_caches.php)", purges);
-        report_file(r->rep, TS_WARN, "cachepurgeneeded", msg);
-    }
 }
 
 static void finish_files(ts_run *r, int processed)
@@ -434,8 +409,10 @@ int run_handler(engine *e, handler_entry *he, const char *explicit_file)
     if (gbool(e, "filefailed") && (!e->flags.dry_run || gbool(e, "simulate_tryback"))) {
         fs_tryback_name(r->path, r->started, e->flags.dry_run, r->tryback_path,
                         sizeof r->tryback_path);
-        r->tb = tryback_new(r->tryback_path, (r->h->flags & TS_H_NO_HEADER) ? NULL
-                                                                              : r->header_line);
+        /* An archive's tryback is a zip, made at its first failed entry. */
+        if (!(r->h->flags & TS_H_ARCHIVE))
+            r->tb = tryback_new(r->tryback_path, (r->h->flags & TS_H_NO_HEADER) ? NULL
+                                                                                  : r->header_line);
     }
 
     if (e->flags.dry_run && db_begin(e->db) != 0) {
@@ -490,6 +467,8 @@ int run_handler(engine *e, handler_entry *he, const char *explicit_file)
     } else {
         run_purges(r);
     }
+    if (archive_finish(r) != 0)
+        file_error = 1;
     /* A file cut short (unreadable tail, database gone) stays in place: every line is
      * already accounted for (applied or in the tryback), and a re-run is harmless. */
     finish_files(r, !file_error && !r->fatal);
@@ -497,7 +476,7 @@ int run_handler(engine *e, handler_entry *he, const char *explicit_file)
     progress_stats(r, e->flags);
     if (report_close(r->rep) != 0)
         ts_logf(TS_LOG_ERROR, "cannot write the report %s", r->report_path);
-    if (r->fatal)
+    if (r->fatal || r->output_failed)
         status = TS_EXIT_FATAL;
     fs_release(lock);
     free_run(r);

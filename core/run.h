@@ -27,7 +27,7 @@ struct ts_row {
     FILE *raw_file;          /* an overlong line's whole text (raw: a prefix) */
     char *reason;            /* why a service failed on this row (run_fail)   */
     char reason_key[48];
-    const unsigned char *entry_data;   /* an archive entry's bytes (archive rows) */
+    unsigned char *entry_data;         /* an archive entry's bytes (archive rows)  */
     size_t entry_len;
 };
 
@@ -75,6 +75,14 @@ struct ts_run {
     char purges[RUN_MAX_PURGES][48];
     size_t npurges;
 
+    /* operations for Moodle's PHP, queued by the rows of the current batch */
+    struct run_op { ts_row *row; char *op; char *args; } *ops;
+    size_t nops, capops;
+    /* an archive input and the zip of its failed entries (run_archive.c) */
+    struct zipin *zin;
+    struct zipout *ztb;
+    int output_failed;       /* a report, tryback or archive could not be written */
+
     /* counters for --stats and the progress line */
     long rows_done;
 };
@@ -104,6 +112,20 @@ void row_add_msg(ts_row *row, ts_status st, const char *key, const char *column,
 /* Why the row's service call failed (the first reason is kept): reported with the row's
  * ERROR, or as its ERROR when the module said nothing. */
 void row_set_reason(ts_row *row, const char *key, const char *text);
+
+/* --- run_bridge.c: operations for Moodle's PHP -------------------------------------------- */
+typedef struct run_op run_op;
+int run_bridge_configured(ts_run *r);
+int run_ops_queue(ts_run *r, ts_row *row, const char *op, const char *args);
+void run_ops_drop_row(ts_run *r, const ts_row *row);   /* the row failed in a replay */
+void run_ops_drop_all(ts_run *r);                      /* the batch was rolled back   */
+void run_ops_after_commit(ts_run *r);                  /* run what the batch queued   */
+void run_purges(ts_run *r);                            /* the run's purges, at its end */
+
+/* --- run_archive.c: archive inputs --------------------------------------------------------- */
+int archive_process(ts_run *r);          /* 0, or -1: the archive cannot be read (reported) */
+void archive_tryback_add(ts_run *r, const ts_row *row);
+int archive_finish(ts_run *r);           /* closes the tryback zip; -1 when it failed     */
 
 /* --- svc_bridge.c: the run's cache purges ------------------------------------------------ */
 void run_request_purge(void *run, const char *what);     /* also the site's purge sink */

@@ -114,8 +114,6 @@ static int h_dry_run(ts_run *r) { return r->e->flags.dry_run; }
 moodle_site *run_site(ts_run *r) { return r->e->site; }
 db *run_db(ts_run *r) { return r->e->db; }
 int64_t run_now(ts_run *r) { return r->now; }
-resolver *run_resolver(ts_run *r) { return r->res; }
-
 void run_fail(ts_run *r, const char *key, const char *fmt, ...)
 {
     char text[1024];
@@ -164,15 +162,17 @@ const ts_runtime *runtime_table(void) { return &runtime; }
 
 /* --- the run's resolvers and purge sink ------------------------------------------------ */
 
-static void resolver_failed(void *ctx, const char *key, const char *text)
-{
-    run_fail(ctx, key, "%s", text);
-}
+static resolver *run_resolver(ts_run *r) { return r->res; }
+
+static const resolve_host resolve_host_of_core = {
+    .of = run_resolver, .site = run_site, .now = run_now, .fail = run_fail,
+    .sql = &svc_sql, .groups = &svc_groups, .cohorts = &svc_cohorts, .bridge = &svc_bridge,
+};
 
 void run_resolvers_begin(ts_run *r)
 {
-    resolver_env env = { r->e->site, r->e->db, resolver_failed, r };
-    r->res = resolver_new(&env);
+    resolve_bind(&resolve_host_of_core);
+    r->res = resolver_new(db_kind(r->e->db) == TS_DB_MARIADB);
     r->npurges = 0;
     moodle_set_purge_sink(r->e->site, run_request_purge, r);
 }

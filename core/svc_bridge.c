@@ -29,21 +29,11 @@ const char *run_purge_list(ts_run *r, char *buf, size_t len)
     return buf;
 }
 
-static int b_configured(ts_run *r)
-{
-    (void)r;
-    return 0;   /* no PHP bridge yet */
-}
+static int b_configured(ts_run *r) { return run_bridge_configured(r); }
 
 static int b_queue(ts_run *r, ts_row *row, const char *op, const char *args)
 {
-    (void)args;
-    /* Until the PHP bridge runs queued operations, each one fails its line at once. */
-    if (row)
-        row_add_msg(row, TS_ERROR, "bridgenotconfigured", NULL,
-                    "this line needs Moodle's PHP (operation not run)");
-    ts_logf(TS_LOG_WARN, "bridge operation %s not run", op);
-    return 0;
+    return run_ops_queue(r, row, op, args);
 }
 
 static void b_purge(ts_run *r, const char *what) { run_request_purge(r, what); }

@@ -68,18 +68,9 @@ static int m_cache_flag(ts_run *r, const char *type, const char *name)
     return 0;
 }
 
-/* Target and action as \core\event\base splits the class name: the last '_' parts. */
 static int m_event(ts_run *r, const ts_event *ev)
 {
-    char target[96], action[48];
-    const char *base = strrchr(ev->name, '\\');
-    base = base ? base + 1 : ev->name;
-    const char *us = strrchr(base, '_');
-    size_t tl = us ? (size_t)(us - base) : strlen(base);
-    snprintf(target, sizeof target, "%.*s", (int)(tl < sizeof target ? tl : sizeof target - 1),
-             base);
-    snprintf(action, sizeof action, "%s", us ? us + 1 : "");
-    if (moodle_event(r->e->site, r->now, ev->name, target, action, ev->crud, ev->edulevel,
+    if (moodle_event(r->e->site, r->now, ev->name, NULL, NULL, ev->crud, ev->edulevel,
                      ev->objecttable, ev->objectid, ev->contextid, ev->contextlevel,
                      ev->contextinstanceid, ev->courseid, ev->relateduserid,
                      ev->other_json) != 0)

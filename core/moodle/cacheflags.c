@@ -19,8 +19,7 @@ int moodle_cache_flag(moodle_site *s, int64_t now, const char *flagtype, const c
         expiry = now + 24 * 60 * 60;
 
     if (db_kind(s->d) == TS_DB_POSTGRES) {
-        db_stmt *st = moodle_stmt(s, &s->st_flag_update,
-            "WITH u AS (UPDATE {cache_flags} SET value = ?, timemodified = ?, expiry = ? "
+        db_stmt *st = moodle_prepared(s, "WITH u AS (UPDATE {cache_flags} SET value = ?, timemodified = ?, expiry = ? "
             "WHERE flagtype = ? AND name = ? RETURNING 1) "
             "INSERT INTO {cache_flags} (flagtype, name, timemodified, value, expiry) "
             "SELECT CAST(? AS VARCHAR(255)), CAST(? AS VARCHAR(255)), CAST(? AS BIGINT), "
@@ -33,8 +32,7 @@ int moodle_cache_flag(moodle_site *s, int64_t now, const char *flagtype, const c
         return 0;
     }
 
-    db_stmt *up = moodle_stmt(s, &s->st_flag_update,
-        "UPDATE {cache_flags} SET value = ?, timemodified = ?, expiry = ? "
+    db_stmt *up = moodle_prepared(s, "UPDATE {cache_flags} SET value = ?, timemodified = ?, expiry = ? "
         "WHERE flagtype = ? AND name = ?");
     if (!up)
         return -1;
@@ -49,8 +47,7 @@ int moodle_cache_flag(moodle_site *s, int64_t now, const char *flagtype, const c
     /* MariaDB counts rows *changed*, not matched: a row already holding exactly these
      * values (same second) reads as 0.  Look before inserting a second row. */
     if (db_kind(s->d) == TS_DB_MARIADB) {
-        db_stmt *f = moodle_stmt(s, &s->st_flag_find,
-            "SELECT id FROM {cache_flags} WHERE flagtype = ? AND name = ?");
+        db_stmt *f = moodle_prepared(s, "SELECT id FROM {cache_flags} WHERE flagtype = ? AND name = ?");
         if (!f)
             return -1;
         if (db_exec(f, "ss", flagtype, name) != 0)
@@ -64,8 +61,7 @@ int moodle_cache_flag(moodle_site *s, int64_t now, const char *flagtype, const c
         }
     }
 
-    db_stmt *ins = moodle_stmt(s, &s->st_flag_insert,
-        "INSERT INTO {cache_flags} (flagtype, name, timemodified, value, expiry) "
+    db_stmt *ins = moodle_prepared(s, "INSERT INTO {cache_flags} (flagtype, name, timemodified, value, expiry) "
         "VALUES (?, ?, ?, ?, ?)");
     if (!ins)
         return -1;

@@ -11,7 +11,7 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include "moodle/enrol_internal.h"
+#include "moodle/writer.h"
 
 #define CATEGORY_BLOCK 10000
 
@@ -58,7 +58,7 @@ static int place(moodle_site *s, int64_t parentid, int64_t *sortorder, int *dept
     parentpath[0] = '\0';
     db_stmt *st;
     if (parentid > 0) {
-        if (!(st = enrol_stmt(s, SQL_PARENT)) || db_exec(st, "i", parentid) != 0)
+        if (!(st = moodle_prepared(s, SQL_PARENT)) || db_exec(st, "i", parentid) != 0)
             return moodle_fail_db(s, "cannot read the parent category");
         int r = db_next(st);
         if (r <= 0)
@@ -69,9 +69,9 @@ static int place(moodle_site *s, int64_t parentid, int64_t *sortorder, int *dept
         moodle_drain(st);
         char like[300];
         snprintf(like, sizeof like, "%s/%%", parentpath);
-        if (!(st = enrol_stmt(s, SQL_LAST_BELOW)) || db_exec(st, "is", parentid, like) != 0)
+        if (!(st = moodle_prepared(s, SQL_LAST_BELOW)) || db_exec(st, "is", parentid, like) != 0)
             return moodle_fail_db(s, "cannot read course categories");
-    } else if (!(st = enrol_stmt(s, SQL_LAST_TOP)) || db_exec(st, "") != 0) {
+    } else if (!(st = moodle_prepared(s, SQL_LAST_TOP)) || db_exec(st, "") != 0) {
         return moodle_fail_db(s, "cannot read course categories");
     }
     if (read_int(s, st, &last) != 0)
@@ -91,37 +91,37 @@ int64_t moodle_category_create(moodle_site *s, int64_t now, int64_t parentid,
     if (place(s, parentid, &sortorder, &depth, ppath, sizeof ppath) != 0)
         return -1;
     /* Open the block: every later category and course moves down by one. */
-    if (enrol_exec(s, SQL_SHIFT_CATS, "cannot renumber categories", "ii",
+    if (moodle_exec(s, SQL_SHIFT_CATS, "cannot renumber categories", "ii",
                    (int64_t)CATEGORY_BLOCK, sortorder) != 0 ||
-        enrol_exec(s, SQL_SHIFT_COURSES, "cannot renumber courses", "ii",
+        moodle_exec(s, SQL_SHIFT_COURSES, "cannot renumber courses", "ii",
                    (int64_t)CATEGORY_BLOCK, sortorder) != 0 ||
-        enrol_exec(s, SQL_FRONTPAGE, "cannot number the front page", "") != 0)
+        moodle_exec(s, SQL_FRONTPAGE, "cannot number the front page", "") != 0)
         return -1;
-    int64_t id = enrol_reserve_id(s, "course_categories");
+    int64_t id = moodle_reserve_id(s, "course_categories");
     if (id < 0)
         return -1;
     const char *idn = idnumber && *idnumber ? idnumber : NULL;
-    id = enrol_insert(s, SQL_CAT_INSERT_ID, SQL_CAT_INSERT, "issiiiiii", id, name, idn,
+    id = moodle_insert(s, SQL_CAT_INSERT_ID, SQL_CAT_INSERT, "issiiiiii", id, name, idn,
                       parentid, sortorder, (int64_t)visible, (int64_t)visible, now,
                       (int64_t)depth);
     if (id < 0)
         return -1;
     snprintf(path, sizeof path, "%s/%lld", ppath, (long long)id);
-    if (enrol_exec(s, SQL_CAT_PATH, "cannot set the category path", "si", path, id) != 0)
+    if (moodle_exec(s, SQL_CAT_PATH, "cannot set the category path", "si", path, id) != 0)
         return -1;
 
     char parentctx[256] = "/1", ctxpath[256];
     int64_t pid;
     if (parentid > 0 && moodle_context_path(s, 40, parentid, &pid, parentctx) != 0)
         return moodle_fail(s, "the parent context of category '%s' is missing", name);
-    enrol_ctx ctx = { .level = 40, .instanceid = id };
+    moodle_ctx ctx = { .level = 40, .instanceid = id };
     ctx.id = moodle_context_create(s, now, 40, id, parentctx, ctxpath);
     if (ctx.id < 0)
         return -1;
     snprintf(ctx.path, sizeof ctx.path, "%s", ctxpath);
     if (contextid)
         *contextid = ctx.id;
-    if (enrol_event(s, now, "course_category_created", "c", "course_categories", id, &ctx,
+    if (moodle_core_event(s, now, "course_category_created", "c", "course_categories", id, &ctx,
                     0, "null") < 0)
         return -1;
     return id;

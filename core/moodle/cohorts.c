@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "moodle/enrol_internal.h"
+#include "moodle/writer.h"
 
 static const char SQL_COHORT_INSERT_ID[] =
     "INSERT INTO {cohort} (id, contextid, name, idnumber, description, descriptionformat, "
@@ -26,8 +26,8 @@ int64_t moodle_cohort_create(moodle_site *s, int64_t now, int64_t contextid, con
     s->err[0] = '\0';
     if (!name)
         return moodle_fail(s, "a cohort needs a name");
-    enrol_ctx ctx;
-    int r = enrol_context(s, contextid, &ctx);
+    moodle_ctx ctx;
+    int r = moodle_ctx_get(s, contextid, &ctx);
     if (r < 0)
         return -1;
     if (r > 0)
@@ -35,14 +35,14 @@ int64_t moodle_cohort_create(moodle_site *s, int64_t now, int64_t contextid, con
 
     /* cohort_add_cohort() defaults: idnumber NULL, description '', format HTML (1),
      * visible, no owner component, no theme ($CFG->allowcohortthemes off or unset). */
-    int64_t id = enrol_reserve_id(s, "cohort");
+    int64_t id = moodle_reserve_id(s, "cohort");
     if (id < 0)
         return -1;
-    id = enrol_insert(s, SQL_COHORT_INSERT_ID, SQL_COHORT_INSERT, "iisssii", id, contextid,
+    id = moodle_insert(s, SQL_COHORT_INSERT_ID, SQL_COHORT_INSERT, "iisssii", id, contextid,
                       name, idnumber, description ? description : "", now, now);
     if (id < 0)
         return -1;
-    if (enrol_event(s, now, "cohort_created", "c", "cohort", id, &ctx, 0, "null") < 0)
+    if (moodle_core_event(s, now, "cohort_created", "c", "cohort", id, &ctx, 0, "null") < 0)
         return -1;
     return id;
 }
@@ -59,28 +59,24 @@ static const char SQL_CM_DELETE[] =
 
 /* The cohort's context, and whether the user is a member (1/0).  -1 on error, and
  * when the cohort does not exist. */
-static int cohort_state(moodle_site *s, int64_t cohortid, int64_t userid, enrol_ctx *ctx)
+static int cohort_state(moodle_site *s, int64_t cohortid, int64_t userid, moodle_ctx *ctx)
 {
-    db_stmt *st = enrol_stmt(s, SQL_COHORT_CONTEXT);
-    if (!st)
-        return -1;
-    if (db_exec(st, "i", cohortid) != 0)
-        return moodle_fail_db(s, "cannot read a cohort");
-    int r = db_next(st);
+    int r;
+    db_stmt *st = moodle_read_row(s, SQL_COHORT_CONTEXT, "a cohort", &r, cohortid);
     if (r < 0)
-        return moodle_fail_db(s, "cannot read a cohort");
+        return -1;
     if (r == 0)
         return moodle_fail(s, "cohort %lld does not exist", (long long)cohortid);
     int64_t contextid = db_col_int(st, 0);
     moodle_drain(st);
-    r = enrol_context(s, contextid, ctx);
+    r = moodle_ctx_get(s, contextid, ctx);
     if (r < 0)
         return -1;
     if (r > 0)
         return moodle_fail(s, "context %lld of cohort %lld does not exist",
                            (long long)contextid, (long long)cohortid);
 
-    st = enrol_stmt(s, SQL_CM_FIND);
+    st = moodle_prepared(s, SQL_CM_FIND);
     if (!st)
         return -1;
     if (db_exec(st, "ii", cohortid, userid) != 0)
@@ -126,7 +122,7 @@ static const char SQL_LINKS_ALL[] =
 static int read_links(moodle_site *s, const char *sql, int64_t cohortid, cohort_link **out,
                       size_t *n)
 {
-    db_stmt *st = enrol_stmt(s, sql);
+    db_stmt *st = moodle_prepared(s, sql);
     if (!st)
         return -1;
     if (db_exec(st, "i", cohortid) != 0)
@@ -188,9 +184,9 @@ static int observer_added(moodle_site *s, int64_t now, int64_t cohortid, int64_t
         }
         if (!l->groupid)
             continue;
-        int r = enrol_row_exists(s, SQL_GM_IS_MEMBER, l->groupid, userid);
+        int r = moodle_row_exists(s, SQL_GM_IS_MEMBER, l->groupid, userid);
         if (r == 0)
-            r = enrol_row_exists(s, SQL_GROUP_IN_COURSE, l->groupid, l->courseid);
+            r = moodle_row_exists(s, SQL_GROUP_IN_COURSE, l->groupid, l->courseid);
         else if (r > 0)
             continue;
         if (r < 0)
@@ -208,19 +204,19 @@ int moodle_cohort_add_member(moodle_site *s, int64_t now, int64_t cohortid, int6
     s->err[0] = '\0';
     if (userid <= 0)
         return moodle_fail(s, "cohort member: no user");
-    enrol_ctx ctx;
+    moodle_ctx ctx;
     int r = cohort_state(s, cohortid, userid, &ctx);
     if (r < 0)
         return -1;
     if (r > 0)
         return 0;
-    int64_t id = enrol_reserve_id(s, "cohort_members");
+    int64_t id = moodle_reserve_id(s, "cohort_members");
     if (id < 0)
         return -1;
-    id = enrol_insert(s, SQL_CM_INSERT_ID, SQL_CM_INSERT, "iiii", id, cohortid, userid, now);
+    id = moodle_insert(s, SQL_CM_INSERT_ID, SQL_CM_INSERT, "iiii", id, cohortid, userid, now);
     if (id < 0)
         return -1;
-    if (enrol_event(s, now, "cohort_member_added", "c", "cohort", cohortid, &ctx, userid,
+    if (moodle_core_event(s, now, "cohort_member_added", "c", "cohort", cohortid, &ctx, userid,
                     "null") < 0)
         return -1;
     if (observer_added(s, now, cohortid, userid) < 0)
@@ -246,7 +242,7 @@ static int observer_removed(moodle_site *s, int64_t now, int64_t cohortid, int64
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         cohort_link *l = &links[i];
-        db_stmt *st = enrol_stmt(s, SQL_UE_STATE);
+        db_stmt *st = moodle_prepared(s, SQL_UE_STATE);
         if (!st) {
             rc = -1;
             break;
@@ -274,8 +270,8 @@ static int observer_removed(moodle_site *s, int64_t now, int64_t cohortid, int64
             if (moodle_enrol_user(s, now, l->id, userid, 0, timestart, timeend, 1) < 0) {
                 rc = -1;
             } else if (action != 2) {
-                enrol_ctx cctx;
-                r = enrol_course_context(s, l->courseid, &cctx);
+                moodle_ctx cctx;
+                r = moodle_course_ctx(s, l->courseid, &cctx);
                 if (r < 0 || (r == 0 && moodle_role_unassign_all(s, now, 0, cctx.id, userid,
                                                                 "enrol_cohort", l->id, 0) < 0))
                     rc = -1;
@@ -289,14 +285,14 @@ static int observer_removed(moodle_site *s, int64_t now, int64_t cohortid, int64
 int moodle_cohort_remove_member(moodle_site *s, int64_t now, int64_t cohortid, int64_t userid)
 {
     s->err[0] = '\0';
-    enrol_ctx ctx;
+    moodle_ctx ctx;
     int r = cohort_state(s, cohortid, userid, &ctx);
     if (r <= 0)
         return r;   /* not a member: nothing to remove (Moodle would still log the event) */
-    if (enrol_exec(s, SQL_CM_DELETE, "cannot delete a cohort membership", "ii", cohortid,
+    if (moodle_exec(s, SQL_CM_DELETE, "cannot delete a cohort membership", "ii", cohortid,
                    userid) < 0)
         return -1;
-    if (enrol_event(s, now, "cohort_member_removed", "d", "cohort", cohortid, &ctx, userid,
+    if (moodle_core_event(s, now, "cohort_member_removed", "d", "cohort", cohortid, &ctx, userid,
                     "null") < 0)
         return -1;
     if (observer_removed(s, now, cohortid, userid) < 0)

@@ -61,23 +61,22 @@ int moodle_ctx_flush(moodle_site *s)
         }
         for (size_t j = k; j < CTX_CHUNK; j++)
             a[2 + j].i = a[2].i;       /* repeated ids leave the IN list unchanged */
-        if (!s->st_ctx_paths) {
-            char sql[512];
-            size_t o = (size_t)snprintf(sql, sizeof sql, "UPDATE {context} SET path = %s, "
-                "depth = ? WHERE id IN (", db_kind(s->d) == TS_DB_MARIADB
-                ? "CONCAT(?, '/', id)" : "? || '/' || id");
-            for (size_t j = 0; j < CTX_CHUNK; j++)
-                o += (size_t)snprintf(sql + o, sizeof sql - o, j ? ", ?" : "?");
-            snprintf(sql + o, sizeof sql - o, ")");
-            if (!moodle_stmt(s, &s->st_ctx_paths, sql))
-                return -1;
-        }
+        char sql[512];
+        size_t o = (size_t)snprintf(sql, sizeof sql, "UPDATE {context} SET path = %s, "
+            "depth = ? WHERE id IN (", db_kind(s->d) == TS_DB_MARIADB
+            ? "CONCAT(?, '/', id)" : "? || '/' || id");
+        for (size_t j = 0; j < CTX_CHUNK; j++)
+            o += (size_t)snprintf(sql + o, sizeof sql - o, j ? ", ?" : "?");
+        snprintf(sql + o, sizeof sql - o, ")");
+        db_stmt *st = moodle_prepared(s, sql);
+        if (!st)
+            return -1;
         a[0].s = parent;
         a[1].i = depth_of(parent) + 1;
         memset(types, 'i', sizeof types);
         types[0] = 's';
         types[2 + CTX_CHUNK] = '\0';
-        if (db_execa(s->st_ctx_paths, types, a) != 0)
+        if (db_execa(st, types, a) != 0)
             return moodle_fail_db(s, "cannot set context paths");
         i += k;
     }
@@ -110,8 +109,7 @@ int64_t moodle_context_create(moodle_site *s, int64_t now, int level, int64_t in
         return moodle_fail_db(s, "cannot reserve a context id");
 
     if (id > 0) {
-        db_stmt *st = moodle_stmt(s, &s->st_ctx_insert_id,
-            "INSERT INTO {context} (id, contextlevel, instanceid, path, depth, locked) "
+        db_stmt *st = moodle_prepared(s, "INSERT INTO {context} (id, contextlevel, instanceid, path, depth, locked) "
             "VALUES (?, ?, ?, ?, ?, 0)");
         if (!st)
             return -1;
@@ -120,8 +118,7 @@ int64_t moodle_context_create(moodle_site *s, int64_t now, int level, int64_t in
                     (int64_t)depth_of(path)) != 0)
             return moodle_fail_db(s, "cannot insert a context");
     } else {
-        db_stmt *st = moodle_stmt(s, &s->st_ctx_insert,
-            "INSERT INTO {context} (contextlevel, instanceid, path, depth, locked) "
+        db_stmt *st = moodle_prepared(s, "INSERT INTO {context} (contextlevel, instanceid, path, depth, locked) "
             "VALUES (?, ?, NULL, 0, 0)");
         if (!st)
             return -1;
@@ -166,8 +163,7 @@ int moodle_context_path(moodle_site *s, int level, int64_t instanceid, int64_t *
         return 0;
     }
 
-    db_stmt *st = moodle_stmt(s, &s->st_ctx_find,
-        "SELECT id, path FROM {context} WHERE contextlevel = ? AND instanceid = ?");
+    db_stmt *st = moodle_prepared(s, "SELECT id, path FROM {context} WHERE contextlevel = ? AND instanceid = ?");
     if (!st)
         return -1;
     if (db_exec(st, "ii", (int64_t)level, instanceid) != 0)

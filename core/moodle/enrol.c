@@ -1,9 +1,9 @@
 /* Enrol and unenrol users as enrol_plugin::enrol_user()/unenrol_user() do (Moodle 4.2).
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Rows, flags and events: spec/moodle-writes.md §1.7 and §1.12.  The small helpers
- * shared with roles.c, groups.c and cohorts.c (contexts, instances, events, inserts)
- * live here too.  Every event `other` is written with the JSON types PHP gives it:
+ * Rows, flags and events: spec/moodle-writes.md §1.7 and §1.12 (the helpers shared with
+ * roles.c, groups.c and cohorts.c are in writer.c).  Every event `other` is written with
+ * the JSON types PHP gives it:
  * values read back from the database are strings ("12"), values PHP computed are
  * numbers (12) — the log store keeps the difference.
  */
@@ -11,162 +11,33 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "moodle/enrol_internal.h"
+#include "moodle/writer.h"
 
-/* ---- shared helpers ---------------------------------------------------------------- */
+/* ---- the instance ------------------------------------------------------------------ */
 
-int64_t enrol_reserve_id(moodle_site *s, const char *table)
-{
-    int64_t id = db_reserve_id(moodle_db(s), table);
-    if (id < 0)
-        return moodle_fail_db(s, "cannot reserve an id");
-    return id;
-}
+/* An enrol instance and its course context. */
+typedef struct {
+    int64_t id;
+    char enrol[24];          /* plugin name, varchar(20) */
+    int64_t courseid;
+    int status;
+    int64_t roleid;
+    int64_t customint1, customint2;
+    moodle_ctx ctx;
+} enrol_instance;
 
-int64_t enrol_insert(moodle_site *s, const char *sql_id, const char *sql_noid,
-                     const char *types, ...)
-{
-    va_list ap, cp;
-    va_start(ap, types);
-    va_copy(cp, ap);
-    int64_t id = va_arg(cp, int64_t);
-    va_end(cp);
-
-    db_stmt *st = enrol_stmt(s, id > 0 ? sql_id : sql_noid);
-    if (!st) {
-        va_end(ap);
-        return -1;
-    }
-    int rc;
-    if (id > 0) {
-        rc = db_execv(st, types, ap);
-    } else {
-        (void)va_arg(ap, int64_t);          /* the id the database will choose */
-        rc = db_execv(st, types + 1, ap);
-    }
-    va_end(ap);
-    if (rc != 0)
-        return moodle_fail_db(s, "cannot insert a row");
-    if (id <= 0) {
-        id = db_last_id(st);
-        if (id <= 0)
-            return moodle_fail_db(s, "cannot read the new row's id");
-    }
-    return id;
-}
-
-int enrol_exec(moodle_site *s, const char *sql, const char *doing, const char *types, ...)
-{
-    db_stmt *st = enrol_stmt(s, sql);
-    if (!st)
-        return -1;
-    va_list ap;
-    va_start(ap, types);
-    int rc = db_execv(st, types, ap);
-    va_end(ap);
-    if (rc != 0)
-        return moodle_fail_db(s, doing);
-    return 0;
-}
-
-static const char SQL_CTX_BY_ID[] =
-    "SELECT contextlevel, instanceid, path FROM {context} WHERE id = ?";
-
-/* One context row; 0 found, 1 not found, -1 error. */
-static int ctx_row(moodle_site *s, int64_t id, int *level, int64_t *instanceid,
-                   char *path, size_t pathlen)
-{
-    db_stmt *st = enrol_stmt(s, SQL_CTX_BY_ID);
-    if (!st)
-        return -1;
-    if (db_exec(st, "i", id) != 0)
-        return moodle_fail_db(s, "cannot read a context");
-    int r = db_next(st);
-    if (r < 0)
-        return moodle_fail_db(s, "cannot read a context");
-    if (r == 0)
-        return 1;
-    *level = (int)db_col_int(st, 0);
-    *instanceid = db_col_int(st, 1);
-    if (path) {
-        const char *p = db_col_text(st, 2);
-        snprintf(path, pathlen, "%s", p ? p : "");
-    }
-    moodle_drain(st);
-    return 0;
-}
-
-int enrol_context(moodle_site *s, int64_t contextid, enrol_ctx *out)
-{
-    memset(out, 0, sizeof *out);
-    int r = ctx_row(s, contextid, &out->level, &out->instanceid, out->path,
-                    sizeof out->path);
-    if (r != 0)
-        return r;
-    out->id = contextid;
-    if (out->level == 50) {
-        out->courseid = out->instanceid;
-    } else if (out->level > 50) {
-        /* Module and block contexts: the event's course is the nearest course context
-         * above (context::get_course_context()); a block on a dashboard has none. */
-        int64_t ids[32];
-        int n = 0;
-        for (const char *p = out->path; *p && n < 32; ) {
-            if (*p == '/')
-                p++;
-            char *end;
-            long long v = strtoll(p, &end, 10);
-            if (end == p)
-                break;
-            ids[n++] = v;
-            p = end;
-        }
-        for (int i = n - 2; i >= 0; i--) {
-            int lv;
-            int64_t inst;
-            r = ctx_row(s, ids[i], &lv, &inst, NULL, 0);
-            if (r < 0)
-                return -1;
-            if (r > 0 || lv < 50)
-                break;
-            if (lv == 50) {
-                out->courseid = inst;
-                break;
-            }
-        }
-    }
-    return 0;
-}
-
-int enrol_course_context(moodle_site *s, int64_t courseid, enrol_ctx *out)
-{
-    memset(out, 0, sizeof *out);
-    int r = moodle_context_path(s, 50, courseid, &out->id, out->path);
-    if (r != 0)
-        return r;
-    out->level = 50;
-    out->instanceid = courseid;
-    out->courseid = courseid;
-    return 0;
-}
 
 static const char SQL_INSTANCE[] =
     "SELECT enrol, courseid, status, roleid, customint1, customint2 FROM {enrol} "
     "WHERE id = ?";
 
-int enrol_instance_get(moodle_site *s, int64_t enrolid, enrol_instance *out)
+static int enrol_instance_get(moodle_site *s, int64_t enrolid, enrol_instance *out)
 {
     memset(out, 0, sizeof *out);
-    db_stmt *st = enrol_stmt(s, SQL_INSTANCE);
-    if (!st)
-        return -1;
-    if (db_exec(st, "i", enrolid) != 0)
-        return moodle_fail_db(s, "cannot read an enrol instance");
-    int r = db_next(st);
-    if (r < 0)
-        return moodle_fail_db(s, "cannot read an enrol instance");
-    if (r == 0)
-        return 1;
+    int r;
+    db_stmt *st = moodle_read_row(s, SQL_INSTANCE, "an enrol instance", &r, enrolid);
+    if (r <= 0)
+        return r < 0 ? -1 : 1;
     out->id = enrolid;
     const char *name = db_col_text(st, 0);
     snprintf(out->enrol, sizeof out->enrol, "%s", name ? name : "");
@@ -177,93 +48,11 @@ int enrol_instance_get(moodle_site *s, int64_t enrolid, enrol_instance *out)
     out->customint2 = db_col_null(st, 5) ? 0 : db_col_int(st, 5);
     moodle_drain(st);
 
-    r = enrol_course_context(s, out->courseid, &out->ctx);
+    r = moodle_course_ctx(s, out->courseid, &out->ctx);
     if (r > 0)
         return moodle_fail(s, "course %lld of enrol instance %lld has no context",
                            (long long)out->courseid, (long long)enrolid);
     return r;
-}
-
-char *enrol_json_str(char *out, size_t outlen, const char *str)
-{
-    size_t o = 0;
-    if (outlen < 3) {
-        if (outlen)
-            out[0] = '\0';
-        return out;
-    }
-    out[o++] = '"';
-    for (const unsigned char *p = (const unsigned char *)(str ? str : ""); *p; p++) {
-        char esc[8];
-        size_t n;
-        if (*p == '"' || *p == '\\') {
-            esc[0] = '\\';
-            esc[1] = (char)*p;
-            n = 2;
-        } else if (*p < 0x20) {
-            n = (size_t)snprintf(esc, sizeof esc, "\\u%04x", *p);
-        } else {
-            esc[0] = (char)*p;
-            n = 1;
-        }
-        if (o + n + 2 > outlen)
-            break;
-        memcpy(out + o, esc, n);
-        o += n;
-    }
-    out[o++] = '"';
-    out[o] = '\0';
-    return out;
-}
-
-int enrol_mark_user_dirty(moodle_site *s, int64_t now, int64_t userid)
-{
-    char name[24];
-    snprintf(name, sizeof name, "%lld", (long long)userid);
-    return moodle_cache_flag(s, now, "accesslib/dirtyusers", name) < 0 ? -1 : 0;
-}
-
-void enrol_role_changed(moodle_site *s, int64_t roleid, const enrol_ctx *ctx)
-{
-    if (ctx->level > 50)
-        return;   /* module/block level: no course contacts change */
-    /* $CFG->coursecontact is set at install (editingteacher); absent = that default. */
-    const char *list = moodle_config(s, "coursecontact");
-    if (!list)
-        list = "3";
-    char id[24];
-    int n = snprintf(id, sizeof id, "%lld", (long long)roleid);
-    for (const char *p = list; *p; ) {
-        const char *comma = strchr(p, ',');
-        size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        if (len == (size_t)n && memcmp(p, id, len) == 0) {
-            moodle_request_purge(s, "coursecontacts");
-            return;
-        }
-        if (!comma)
-            break;
-        p = comma + 1;
-    }
-}
-
-int enrol_event(moodle_site *s, int64_t now, const char *name, const char *crud,
-                const char *objecttable, int64_t objectid, const enrol_ctx *ctx,
-                int64_t relateduserid, const char *other_json)
-{
-    char eventname[128], target[64], action[32];
-    snprintf(eventname, sizeof eventname, "\\core\\event\\%s", name);
-    const char *us = strrchr(name, '_');
-    size_t tl = us ? (size_t)(us - name) : strlen(name);
-    if (tl >= sizeof target)
-        tl = sizeof target - 1;
-    memcpy(target, name, tl);
-    target[tl] = '\0';
-    snprintf(action, sizeof action, "%s", us ? us + 1 : "");
-    if (moodle_event(s, now, eventname, target, action, crud, 0, objecttable, objectid,
-                     ctx->id, ctx->level, ctx->instanceid, ctx->courseid, relateduserid,
-                     other_json) < 0)
-        return -1;
-    return 0;
 }
 
 /* ---- enrol ------------------------------------------------------------------------- */
@@ -304,17 +93,17 @@ int moodle_enrol_user(moodle_site *s, int64_t now, int64_t enrolid, int64_t user
         return -1;
     if (r > 0)
         return moodle_fail(s, "enrol instance %lld does not exist", (long long)enrolid);
-    if (in.courseid == ENROL_SITEID)
+    if (in.courseid == MOODLE_SITEID)
         return moodle_fail(s, "cannot enrol into the front page course");
     if (strcmp(in.enrol, "guest") == 0)
         return moodle_fail(s, "guest access instances hold no enrolments");
 
     char json[96], namejs[48];
     snprintf(json, sizeof json, "{\"enrol\":%s}",
-             enrol_json_str(namejs, sizeof namejs, in.enrol));
+             moodle_json_str(namejs, sizeof namejs, in.enrol));
     int wrote = 0;
 
-    db_stmt *st = enrol_stmt(s, SQL_UE_FIND);
+    db_stmt *st = moodle_prepared(s, SQL_UE_FIND);
     if (!st)
         return -1;
     if (db_exec(st, "ii", enrolid, userid) != 0)
@@ -331,29 +120,29 @@ int moodle_enrol_user(moodle_site *s, int64_t now, int64_t enrolid, int64_t user
         if (oldstart != timestart || oldend != timeend ||
             (status >= 0 && oldstatus != status)) {
             int newstatus = status >= 0 ? status : oldstatus;
-            if (enrol_exec(s, SQL_UE_UPDATE, "cannot update a user enrolment", "iiiiii",
+            if (moodle_exec(s, SQL_UE_UPDATE, "cannot update a user enrolment", "iiiiii",
                            (int64_t)newstatus, timestart, timeend, moodle_admin_id(s), now,
                            ueid) < 0)
                 return -1;
-            if (enrol_mark_user_dirty(s, now, userid) < 0)
+            if (moodle_mark_user_dirty(s, now, userid) < 0)
                 return -1;
-            if (enrol_event(s, now, "user_enrolment_updated", "u", "user_enrolments", ueid,
+            if (moodle_core_event(s, now, "user_enrolment_updated", "u", "user_enrolments", ueid,
                             &in.ctx, userid, json) < 0)
                 return -1;
             moodle_request_purge(s, "coursecontacts");
             wrote = 1;
         }
     } else {
-        int64_t id = enrol_reserve_id(s, "user_enrolments");
+        int64_t id = moodle_reserve_id(s, "user_enrolments");
         if (id < 0)
             return -1;
-        id = enrol_insert(s, SQL_UE_INSERT_ID, SQL_UE_INSERT, "iiiiiiiii", id,
+        id = moodle_insert(s, SQL_UE_INSERT_ID, SQL_UE_INSERT, "iiiiiiiii", id,
                           (int64_t)(status >= 0 ? status : 0), enrolid, userid, timestart,
                           timeend, moodle_admin_id(s), now, now);
         if (id < 0)
             return -1;
         /* No dirtyusers flag here: Moodle sets it through role_assign() only. */
-        if (enrol_event(s, now, "user_enrolment_created", "c", "user_enrolments", id,
+        if (moodle_core_event(s, now, "user_enrolment_created", "c", "user_enrolments", id,
                         &in.ctx, userid, json) < 0)
             return -1;
         /* core_course_category::user_enrolment_changed() drops the course's contacts. */
@@ -428,7 +217,7 @@ static int read_ids(moodle_site *s, db_stmt *st, int64_t **ids, size_t *n)
 static int remove_groups(moodle_site *s, int64_t now, int64_t userid, const char *sql,
                          const char *types, ...)
 {
-    db_stmt *st = enrol_stmt(s, sql);
+    db_stmt *st = moodle_prepared(s, sql);
     if (!st)
         return -1;
     va_list ap;
@@ -465,7 +254,7 @@ int moodle_unenrol_user(moodle_site *s, int64_t now, int64_t enrolid, int64_t us
                                         "timeend", "modifierid", "timecreated",
                                         "timemodified" };
     char vals[9][24];
-    db_stmt *st = enrol_stmt(s, SQL_UE_ROW);
+    db_stmt *st = moodle_prepared(s, SQL_UE_ROW);
     if (!st)
         return -1;
     if (db_exec(st, "ii", enrolid, userid) != 0)
@@ -490,10 +279,10 @@ int moodle_unenrol_user(moodle_site *s, int64_t now, int64_t enrolid, int64_t us
         return -1;
     if (moodle_role_unassign_all(s, now, 0, in.ctx.id, userid, component, in.id, 0) < 0)
         return -1;
-    if (enrol_exec(s, SQL_UE_DELETE, "cannot delete a user enrolment", "i", ueid) < 0)
+    if (moodle_exec(s, SQL_UE_DELETE, "cannot delete a user enrolment", "i", ueid) < 0)
         return -1;
 
-    st = enrol_stmt(s, SQL_UE_OTHER);
+    st = moodle_prepared(s, SQL_UE_OTHER);
     if (!st)
         return -1;
     if (db_exec(st, "ii", userid, in.courseid) != 0)
@@ -515,7 +304,7 @@ int moodle_unenrol_user(moodle_site *s, int64_t now, int64_t enrolid, int64_t us
          * grade history for recovery).  Grades are deliberately left alone here: the
          * gradebook's tables and its history are Moodle's business, and leaving them
          * only means they are still there if the user comes back. */
-        if (enrol_exec(s, SQL_LASTACCESS_DELETE, "cannot delete last access", "ii", userid,
+        if (moodle_exec(s, SQL_LASTACCESS_DELETE, "cannot delete last access", "ii", userid,
                        in.courseid) < 0)
             return -1;
     }
@@ -527,41 +316,19 @@ int moodle_unenrol_user(moodle_site *s, int64_t now, int64_t enrolid, int64_t us
     for (int i = 0; i < 9; i++) {
         char v[40];
         o += (size_t)snprintf(json + o, sizeof json - o, "%s\"%s\":%s", i ? "," : "",
-                              cols[i], enrol_json_str(v, sizeof v, vals[i]));
+                              cols[i], moodle_json_str(v, sizeof v, vals[i]));
     }
     snprintf(cid, sizeof cid, "%lld", (long long)in.courseid);
-    enrol_json_str(namejs, sizeof namejs, in.enrol);
+    moodle_json_str(namejs, sizeof namejs, in.enrol);
     snprintf(json + o, sizeof json - o,
              ",\"courseid\":%s,\"enrol\":%s,\"lastenrol\":%s},\"enrol\":%s}",
-             enrol_json_str(coursejs, sizeof coursejs, cid), namejs,
+             moodle_json_str(coursejs, sizeof coursejs, cid), namejs,
              last ? "true" : "false", namejs);
-    if (enrol_event(s, now, "user_enrolment_deleted", "d", "user_enrolments", ueid,
+    if (moodle_core_event(s, now, "user_enrolment_deleted", "d", "user_enrolments", ueid,
                     &in.ctx, userid, json) < 0)
         return -1;
-    if (enrol_mark_user_dirty(s, now, userid) < 0)
+    if (moodle_mark_user_dirty(s, now, userid) < 0)
         return -1;
     moodle_request_purge(s, "coursecontacts");
     return 1;
-}
-
-int enrol_row_exists(moodle_site *s, const char *sql, int64_t a, int64_t b)
-{
-    db_stmt *st = enrol_stmt(s, sql);
-    if (!st)
-        return -1;
-    if (db_exec(st, "ii", a, b) != 0)
-        return moodle_fail_db(s, "cannot read");
-    int r = db_next(st);
-    if (r < 0)
-        return moodle_fail_db(s, "cannot read");
-    if (r > 0)
-        moodle_drain(st);
-    return r;
-}
-
-int moodle_context_path_by_id(moodle_site *s, int64_t contextid, char *path_out)
-{
-    int level;
-    int64_t instanceid;
-    return ctx_row(s, contextid, &level, &instanceid, path_out, 256);
 }

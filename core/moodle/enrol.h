@@ -50,8 +50,5 @@ void moodle_set_purge_sink(moodle_site *s, void (*sink)(void *ctx, const char *w
                            void *ctx);
 void moodle_request_purge(moodle_site *s, const char *what);
 
-/* Finalizes the statements these writers prepared for the site.  Call it before
- * moodle_close() and before closing the site's connection. */
-void moodle_enrol_release(moodle_site *s);
 
 #endif

@@ -76,13 +76,13 @@ int moodle_flush(moodle_site *s)
         size_t k = s->nevents - done >= MOODLE_EVENT_CHUNK ? MOODLE_EVENT_CHUNK : 1;
         db_stmt *st;
         if (k == 1) {
-            st = moodle_stmt(s, &s->st_log_insert, LOG_COLUMNS LOG_ROW);
-        } else if (!(st = s->st_log_multi)) {
+            st = moodle_prepared(s, LOG_COLUMNS LOG_ROW);
+        } else {
             char sql[MOODLE_EVENT_CHUNK * (sizeof LOG_ROW + 2) + sizeof LOG_COLUMNS];
             size_t o = (size_t)snprintf(sql, sizeof sql, "%s", LOG_COLUMNS);
             for (size_t i = 0; i < k; i++)
                 o += (size_t)snprintf(sql + o, sizeof sql - o, "%s%s", i ? ", " : "", LOG_ROW);
-            st = moodle_stmt(s, &s->st_log_multi, sql);
+            st = moodle_prepared(s, sql);
         }
         if (!st)
             return -1;
@@ -122,6 +122,19 @@ int moodle_event(moodle_site *s, int64_t now, const char *eventname, const char 
         return moodle_fail(s, "bad event name %s", eventname);
     memcpy(component, c0, clen);
     component[clen] = '\0';
+
+    /* Without them, target and action come from the class name as \core\event\base
+     * splits it: user_password_updated -> target user_password, action updated. */
+    char dtarget[128] = "", daction[64] = "";
+    if (!target || !action) {
+        const char *base = strrchr(name, '\\') + 1, *us = strrchr(base, '_');
+        size_t tl = us ? (size_t)(us - base) : strlen(base);
+        snprintf(dtarget, sizeof dtarget, "%.*s", (int)(tl < sizeof dtarget ? tl : sizeof dtarget - 1),
+                 base);
+        snprintf(daction, sizeof daction, "%s", us ? us + 1 : "");
+        target = target ? target : dtarget;
+        action = action ? action : daction;
+    }
 
     char *other = moodle_php_other(other_json, s->log_json, s->err, sizeof s->err);
     if (!other)

@@ -6,7 +6,7 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include "moodle/enrol_internal.h"
+#include "moodle/writer.h"
 
 /* Moodle 4.2 (2023042400) added groups.visibility and groups.participation. */
 #define GROUPS_VISIBILITY_VERSION 2023042400LL
@@ -57,8 +57,8 @@ int64_t moodle_group_create(moodle_site *s, int64_t now, int64_t courseid, const
         php_trim(gidnumber, sizeof gidnumber, idnumber) < 0)
         return moodle_fail(s, "group name or idnumber too long");
 
-    enrol_ctx ctx;
-    int r = enrol_course_context(s, courseid, &ctx);
+    moodle_ctx ctx;
+    int r = moodle_course_ctx(s, courseid, &ctx);
     if (r < 0)
         return -1;
     if (r > 0)
@@ -66,7 +66,7 @@ int64_t moodle_group_create(moodle_site *s, int64_t now, int64_t courseid, const
 
     /* groups_get_group_by_idnumber() treats '' (and PHP's empty "0") as no idnumber. */
     if (*gidnumber && strcmp(gidnumber, "0") != 0) {
-        db_stmt *st = enrol_stmt(s, SQL_GROUP_BY_IDNUMBER);
+        db_stmt *st = moodle_prepared(s, SQL_GROUP_BY_IDNUMBER);
         if (!st)
             return -1;
         if (db_exec(st, "is", courseid, gidnumber) != 0)
@@ -82,16 +82,16 @@ int64_t moodle_group_create(moodle_site *s, int64_t now, int64_t courseid, const
     }
 
     int v42 = moodle_version(s) >= GROUPS_VISIBILITY_VERSION;
-    int64_t id = enrol_reserve_id(s, "groups");
+    int64_t id = moodle_reserve_id(s, "groups");
     if (id < 0)
         return -1;
-    id = enrol_insert(s, v42 ? SQL_GROUP42_INSERT_ID : SQL_GROUP_INSERT_ID,
+    id = moodle_insert(s, v42 ? SQL_GROUP42_INSERT_ID : SQL_GROUP_INSERT_ID,
                       v42 ? SQL_GROUP42_INSERT : SQL_GROUP_INSERT, "iisssii", id,
                       courseid, gidnumber, gname, description, now, now);
     if (id < 0)
         return -1;
     moodle_request_purge(s, "groupdata");
-    if (enrol_event(s, now, "group_created", "c", "groups", id, &ctx, 0, "null") < 0)
+    if (moodle_core_event(s, now, "group_created", "c", "groups", id, &ctx, 0, "null") < 0)
         return -1;
     return id;
 }
@@ -114,21 +114,15 @@ static const char SQL_GM_DELETE[] =
 static const char SQL_GROUP_TOUCH[] = "UPDATE {groups} SET timemodified = ? WHERE id = ?";
 
 /* The group's course and its context.  0 found, 1 not found, -1 error. */
-static int group_course(moodle_site *s, int64_t groupid, enrol_ctx *ctx)
+static int group_course(moodle_site *s, int64_t groupid, moodle_ctx *ctx)
 {
-    db_stmt *st = enrol_stmt(s, SQL_GROUP_COURSE);
-    if (!st)
-        return -1;
-    if (db_exec(st, "i", groupid) != 0)
-        return moodle_fail_db(s, "cannot read a group");
-    int r = db_next(st);
-    if (r < 0)
-        return moodle_fail_db(s, "cannot read a group");
-    if (r == 0)
-        return 1;
+    int r;
+    db_stmt *st = moodle_read_row(s, SQL_GROUP_COURSE, "a group", &r, groupid);
+    if (r <= 0)
+        return r < 0 ? -1 : 1;
     int64_t courseid = db_col_int(st, 0);
     moodle_drain(st);
-    r = enrol_course_context(s, courseid, ctx);
+    r = moodle_course_ctx(s, courseid, ctx);
     if (r > 0)
         return moodle_fail(s, "course %lld of group %lld has no context",
                            (long long)courseid, (long long)groupid);
@@ -146,7 +140,7 @@ int moodle_group_add_member(moodle_site *s, int64_t now, int64_t groupid, int64_
         return moodle_fail(s, "a group membership with an item needs its component");
     if (!*component)
         itemid = 0;
-    enrol_ctx ctx;
+    moodle_ctx ctx;
     int r = group_course(s, groupid, &ctx);
     if (r < 0)
         return -1;
@@ -156,26 +150,26 @@ int moodle_group_add_member(moodle_site *s, int64_t now, int64_t groupid, int64_
     /* groups_add_member() refuses users without any enrolment in the course
      * (is_enrolled(), any status); the guest account is never enrolled. */
     r = userid > 0 && userid != moodle_guest_id(s)
-        ? enrol_row_exists(s, SQL_IS_ENROLLED, ctx.instanceid, userid) : 0;
+        ? moodle_row_exists(s, SQL_IS_ENROLLED, ctx.instanceid, userid) : 0;
     if (r < 0)
         return -1;
     if (r == 0)
         return moodle_fail(s, "user %lld is not enrolled in course %lld", (long long)userid,
                            (long long)ctx.instanceid);
-    r = enrol_row_exists(s, SQL_IS_MEMBER, groupid, userid);
+    r = moodle_row_exists(s, SQL_IS_MEMBER, groupid, userid);
     if (r < 0)
         return -1;
     if (r > 0)
         return 0;
 
-    int64_t id = enrol_reserve_id(s, "groups_members");
+    int64_t id = moodle_reserve_id(s, "groups_members");
     if (id < 0)
         return -1;
-    id = enrol_insert(s, SQL_GM_INSERT_ID, SQL_GM_INSERT, "iiiisi", id, groupid, userid, now,
+    id = moodle_insert(s, SQL_GM_INSERT_ID, SQL_GM_INSERT, "iiiisi", id, groupid, userid, now,
                       component, itemid);
     if (id < 0)
         return -1;
-    if (enrol_exec(s, SQL_GROUP_TOUCH, "cannot update a group", "ii", now, groupid) < 0)
+    if (moodle_exec(s, SQL_GROUP_TOUCH, "cannot update a group", "ii", now, groupid) < 0)
         return -1;
     moodle_request_purge(s, "user_group_groupings");
     moodle_request_purge(s, "groupdata");
@@ -185,11 +179,11 @@ int moodle_group_add_member(moodle_site *s, int64_t now, int64_t groupid, int64_
     char json[160], comp[128];
     if (itemid)
         snprintf(json, sizeof json, "{\"component\":%s,\"itemid\":\"%lld\"}",
-                 enrol_json_str(comp, sizeof comp, component), (long long)itemid);
+                 moodle_json_str(comp, sizeof comp, component), (long long)itemid);
     else
         snprintf(json, sizeof json, "{\"component\":%s,\"itemid\":0}",
-                 enrol_json_str(comp, sizeof comp, component));
-    if (enrol_event(s, now, "group_member_added", "c", "groups", groupid, &ctx, userid,
+                 moodle_json_str(comp, sizeof comp, component));
+    if (moodle_core_event(s, now, "group_member_added", "c", "groups", groupid, &ctx, userid,
                     json) < 0)
         return -1;
     return 1;
@@ -198,23 +192,23 @@ int moodle_group_add_member(moodle_site *s, int64_t now, int64_t groupid, int64_
 int moodle_group_remove_member(moodle_site *s, int64_t now, int64_t groupid, int64_t userid)
 {
     s->err[0] = '\0';
-    enrol_ctx ctx;
+    moodle_ctx ctx;
     int r = group_course(s, groupid, &ctx);
     if (r < 0)
         return -1;
     if (r > 0)
         return moodle_fail(s, "group %lld does not exist", (long long)groupid);
-    r = enrol_row_exists(s, SQL_IS_MEMBER, groupid, userid);
+    r = moodle_row_exists(s, SQL_IS_MEMBER, groupid, userid);
     if (r <= 0)
         return r;
-    if (enrol_exec(s, SQL_GM_DELETE, "cannot delete a group membership", "ii", groupid,
+    if (moodle_exec(s, SQL_GM_DELETE, "cannot delete a group membership", "ii", groupid,
                    userid) < 0)
         return -1;
-    if (enrol_exec(s, SQL_GROUP_TOUCH, "cannot update a group", "ii", now, groupid) < 0)
+    if (moodle_exec(s, SQL_GROUP_TOUCH, "cannot update a group", "ii", now, groupid) < 0)
         return -1;
     moodle_request_purge(s, "user_group_groupings");
     moodle_request_purge(s, "groupdata");
-    if (enrol_event(s, now, "group_member_removed", "d", "groups", groupid, &ctx, userid,
+    if (moodle_core_event(s, now, "group_member_removed", "d", "groups", groupid, &ctx, userid,
                     "null") < 0)
         return -1;
     return 1;

@@ -62,7 +62,8 @@ int moodle_cache_flag(moodle_site *s, int64_t now, const char *flagtype, const c
 /* Inserts one {logstore_standard_log} row when the site logs there (else does
  * nothing); origin "cli", ip NULL, realuserid NULL, anonymous 0, userid = admin.
  * eventname: `\core\event\user_created` or just `user_created` (then taken as a core
- * event); component is the first namespace of the event name ("core").
+ * event); component is the first namespace of the event name ("core"); target and
+ * action NULL: split from the class name as Moodle's event base does.
  * objecttable NULL writes objectid NULL too; relateduserid <= 0 writes NULL.
  * other_json: the event's `other` as JSON (NULL = no data); it is written the way
  * Moodle's store would: re-encoded like PHP json_encode when the store's jsonformat

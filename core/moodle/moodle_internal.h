@@ -22,8 +22,8 @@ typedef struct {
 /* Context cache: direct-mapped on (level, instance).  Parents (system, categories,
  * courses) are looked up over and over by the modules; one slot each is plenty. */
 #define MOODLE_CTX_SLOTS 512
-/* About 50 writer statements; a power of two well above it keeps probing short. */
-#define MOODLE_STMT_SLOTS 128
+/* About 70 statements in all; a table well above it keeps probing short. */
+#define MOODLE_STMT_SLOTS 256
 typedef struct {
     int level;              /* 0 = empty slot */
     int64_t instanceid;
@@ -48,33 +48,27 @@ struct moodle_site {
     int log_json;                   /* logstore_standard/jsonformat */
     char err[512];
 
-    /* Prepared once, on first use. */
-    db_stmt *st_plugin_cfg;
-    db_stmt *st_ctx_insert_id, *st_ctx_insert, *st_ctx_set_path, *st_ctx_find;
-    db_stmt *st_flag_update, *st_flag_find, *st_flag_insert;
-    db_stmt *st_log_insert;
     /* Events waiting for moodle_flush (events.c): written with multi-row inserts. */
     struct moodle_pending_event *events;
     size_t nevents, capevents;
-    db_stmt *st_log_multi;          /* MOODLE_EVENT_CHUNK rows at once */
     /* Contexts inserted without their path (no id reserved ahead): the paths are set
      * by moodle_flush, many rows per UPDATE (context.c). */
     struct moodle_pending_ctx *pctx;
     size_t npctx, cappctx;
-    db_stmt *st_ctx_paths;
-    db_stmt *st_pref_find, *st_pref_update, *st_pref_insert, *st_pref_delete;
 
     moodle_ctx_slot *ctx;           /* MOODLE_CTX_SLOTS entries */
 
-    /* The writers' statements (enrol_stmt), keyed by the address of their SQL text. */
-    struct moodle_stmt_slot { const char *sql; db_stmt *st; } stmts[MOODLE_STMT_SLOTS];
+    /* Every statement of core/moodle, keyed by its SQL text (moodle_prepared). */
+    struct moodle_stmt_slot { char *sql; db_stmt *st; } stmts[MOODLE_STMT_SLOTS];
     /* Where the writers' cache purge requests go (moodle_set_purge_sink). */
     void (*purge_sink)(void *ctx, const char *what);
     void *purge_ctx;
 };
 
-/* Prepares *slot on first use; NULL (and s->err set) on failure. */
-db_stmt *moodle_stmt(moodle_site *s, db_stmt **slot, const char *sql);
+/* The prepared statement of `sql` (prepared on first use, kept until moodle_close);
+ * NULL (and s->err set) on failure. */
+db_stmt *moodle_prepared(moodle_site *s, const char *sql);
+void moodle_release_statements(moodle_site *s);
 /* Sets s->err (printf-style); returns -1 for `return moodle_fail(...)`. */
 int moodle_fail(moodle_site *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* s->err from the database's last error, prefixed with what we were doing. */

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "moodle/moodle_internal.h"
+#include "util/util.h"
 
 typedef enum { PV_NULL, PV_FALSE, PV_TRUE, PV_INT, PV_FLOAT, PV_STR, PV_ARR } pv_type;
 
@@ -498,58 +499,13 @@ static void put_double(sbuf *b, double x, char e, int zero_frac)
     }
 }
 
-/* json_encode()'s string escaping with default flags. */
+static void put_sbuf(void *ctx, const char *p, size_t n) { sb_add(ctx, p, n); }
+
+/* json_encode()'s string escaping with default flags (the one writer, core/util). */
 static void json_string(sbuf *b, const char *s, size_t len)
 {
-    static const char hexd[] = "0123456789abcdef";
     sb_add(b, "\"", 1);
-    for (size_t k = 0; k < len;) {
-        unsigned char c = (unsigned char)s[k];
-        char u[12];
-        if (c >= 0x80) {
-            unsigned cp;
-            size_t n = utf8_next((const unsigned char *)s + k, len - k, &cp);
-            if (n == 0)
-                n = 1, cp = 0xFFFD;   /* not reached: the parser checked UTF-8 */
-            k += n;
-            unsigned units[2];
-            int nu = 1;
-            if (cp >= 0x10000) {
-                cp -= 0x10000;
-                units[0] = 0xD800 + (cp >> 10);
-                units[1] = 0xDC00 + (cp & 0x3FF);
-                nu = 2;
-            } else {
-                units[0] = cp;
-            }
-            for (int m = 0; m < nu; m++) {
-                u[0] = '\\'; u[1] = 'u';
-                u[2] = hexd[units[m] >> 12 & 0xF]; u[3] = hexd[units[m] >> 8 & 0xF];
-                u[4] = hexd[units[m] >> 4 & 0xF]; u[5] = hexd[units[m] & 0xF];
-                sb_add(b, u, 6);
-            }
-            continue;
-        }
-        k++;
-        switch (c) {
-        case '"': sb_add(b, "\\\"", 2); break;
-        case '\\': sb_add(b, "\\\\", 2); break;
-        case '/': sb_add(b, "\\/", 2); break;
-        case '\b': sb_add(b, "\\b", 2); break;
-        case '\f': sb_add(b, "\\f", 2); break;
-        case '\n': sb_add(b, "\\n", 2); break;
-        case '\r': sb_add(b, "\\r", 2); break;
-        case '\t': sb_add(b, "\\t", 2); break;
-        default:
-            if (c < 0x20) {
-                u[0] = '\\'; u[1] = 'u'; u[2] = '0'; u[3] = '0';
-                u[4] = hexd[c >> 4]; u[5] = hexd[c & 0xF];
-                sb_add(b, u, 6);
-            } else {
-                sb_add(b, (const char *)&c, 1);
-            }
-        }
-    }
+    text_json_escape(s, len, put_sbuf, b);
     sb_add(b, "\"", 1);
 }
 

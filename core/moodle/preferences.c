@@ -36,8 +36,7 @@ int moodle_set_user_preference(moodle_site *s, int64_t now, int64_t userid,
         return 0;
 
     if (!value) {
-        db_stmt *del = moodle_stmt(s, &s->st_pref_delete,
-            "DELETE FROM {user_preferences} WHERE userid = ? AND name = ?");
+        db_stmt *del = moodle_prepared(s, "DELETE FROM {user_preferences} WHERE userid = ? AND name = ?");
         if (!del)
             return -1;
         if (db_exec(del, "is", userid, name) != 0)
@@ -45,8 +44,7 @@ int moodle_set_user_preference(moodle_site *s, int64_t now, int64_t userid,
         return mark_changed(s, now, userid);
     }
 
-    db_stmt *f = moodle_stmt(s, &s->st_pref_find,
-        "SELECT id, value FROM {user_preferences} WHERE userid = ? AND name = ?");
+    db_stmt *f = moodle_prepared(s, "SELECT id, value FROM {user_preferences} WHERE userid = ? AND name = ?");
     if (!f)
         return -1;
     if (db_exec(f, "is", userid, name) != 0)
@@ -61,15 +59,13 @@ int moodle_set_user_preference(moodle_site *s, int64_t now, int64_t userid,
         moodle_drain(f);
         if (same)
             return 0;   /* already set: Moodle writes nothing, raises no flag */
-        db_stmt *up = moodle_stmt(s, &s->st_pref_update,
-            "UPDATE {user_preferences} SET value = ? WHERE id = ?");
+        db_stmt *up = moodle_prepared(s, "UPDATE {user_preferences} SET value = ? WHERE id = ?");
         if (!up)
             return -1;
         if (db_exec(up, "si", value, id) != 0)
             return moodle_fail_db(s, "cannot update a user preference");
     } else {
-        db_stmt *ins = moodle_stmt(s, &s->st_pref_insert,
-            "INSERT INTO {user_preferences} (userid, name, value) VALUES (?, ?, ?)");
+        db_stmt *ins = moodle_prepared(s, "INSERT INTO {user_preferences} (userid, name, value) VALUES (?, ?, ?)");
         if (!ins)
             return -1;
         if (db_exec(ins, "iss", userid, name, value) != 0)

@@ -10,7 +10,32 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "moodle/enrol_internal.h"
+#include "moodle/writer.h"
+
+/* core_course_category::role_assignment_changed(): course contacts purge when the role
+ * is a course contact role and the context is at or above course level. */
+static void role_changed(moodle_site *s, int64_t roleid, const moodle_ctx *ctx)
+{
+    if (ctx->level > 50)
+        return;   /* module/block level: no course contacts change */
+    /* $CFG->coursecontact is set at install (editingteacher); absent = that default. */
+    const char *list = moodle_config(s, "coursecontact");
+    if (!list)
+        list = "3";
+    char id[24];
+    int n = snprintf(id, sizeof id, "%lld", (long long)roleid);
+    for (const char *p = list; *p; ) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        if (len == (size_t)n && memcmp(p, id, len) == 0) {
+            moodle_request_purge(s, "coursecontacts");
+            return;
+        }
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+}
 
 static const char SQL_RA_FIND[] =
     "SELECT id FROM {role_assignments} WHERE roleid = ? AND contextid = ? AND userid = ? "
@@ -46,14 +71,14 @@ int moodle_role_assign(moodle_site *s, int64_t now, int64_t roleid, int64_t cont
         itemid = 0;
     if (check_owner(s, component, itemid) < 0)
         return -1;
-    enrol_ctx ctx;
-    int r = enrol_context(s, contextid, &ctx);
+    moodle_ctx ctx;
+    int r = moodle_ctx_get(s, contextid, &ctx);
     if (r < 0)
         return -1;
     if (r > 0)
         return moodle_fail(s, "context %lld does not exist", (long long)contextid);
 
-    db_stmt *st = enrol_stmt(s, SQL_RA_FIND);
+    db_stmt *st = moodle_prepared(s, SQL_RA_FIND);
     if (!st)
         return -1;
     if (db_exec(st, "iiisi", roleid, contextid, userid, component, itemid) != 0)
@@ -69,22 +94,22 @@ int moodle_role_assign(moodle_site *s, int64_t now, int64_t roleid, int64_t cont
         return moodle_fail_db(s, "cannot read role assignments");
     if (found) {
         for (size_t i = 0; i < ndup; i++)
-            if (enrol_exec(s, SQL_RA_DELETE, "cannot delete a role assignment", "i",
+            if (moodle_exec(s, SQL_RA_DELETE, "cannot delete a role assignment", "i",
                            dup[i]) < 0)
                 return -1;
         return ndup ? 1 : 0;
     }
 
-    int64_t id = enrol_reserve_id(s, "role_assignments");
+    int64_t id = moodle_reserve_id(s, "role_assignments");
     if (id < 0)
         return -1;
-    id = enrol_insert(s, SQL_RA_INSERT_ID, SQL_RA_INSERT, "iiiiiisi", id, roleid, contextid,
+    id = moodle_insert(s, SQL_RA_INSERT_ID, SQL_RA_INSERT, "iiiiiisi", id, roleid, contextid,
                       userid, now, moodle_admin_id(s), component, itemid);
     if (id < 0)
         return -1;
-    if (enrol_mark_user_dirty(s, now, userid) < 0)
+    if (moodle_mark_user_dirty(s, now, userid) < 0)
         return -1;
-    enrol_role_changed(s, roleid, &ctx);
+    role_changed(s, roleid, &ctx);
 
     char json[160], comp[128], item[32];
     if (itemid)
@@ -92,8 +117,8 @@ int moodle_role_assign(moodle_site *s, int64_t now, int64_t roleid, int64_t cont
     else
         snprintf(item, sizeof item, "%lld", (long long)itemid);
     snprintf(json, sizeof json, "{\"id\":%lld,\"component\":%s,\"itemid\":%s}",
-             (long long)id, enrol_json_str(comp, sizeof comp, component), item);
-    if (enrol_event(s, now, "role_assigned", "c", "role", roleid, &ctx, userid, json) < 0)
+             (long long)id, moodle_json_str(comp, sizeof comp, component), item);
+    if (moodle_core_event(s, now, "role_assigned", "c", "role", roleid, &ctx, userid, json) < 0)
         return -1;
     return 1;
 }
@@ -162,11 +187,11 @@ static int read_ras(moodle_site *s, db_stmt *st, int below, ra_row **rows, size_
 
 /* Deletes the rows, one event each, in the order read. */
 static int unassign_rows(moodle_site *s, int64_t now, int64_t userid, const ra_row *rows,
-                         size_t n, const enrol_ctx *parent)
+                         size_t n, const moodle_ctx *parent)
 {
     for (size_t i = 0; i < n; i++) {
         const ra_row *ra = &rows[i];
-        enrol_ctx ctx = *parent;
+        moodle_ctx ctx = *parent;
         if (ra->contextid != parent->id) {
             ctx.id = ra->contextid;
             ctx.level = ra->level;
@@ -177,24 +202,24 @@ static int unassign_rows(moodle_site *s, int64_t now, int64_t userid, const ra_r
             else if (ra->level > 50 && parent->level >= 50)
                 ctx.courseid = parent->courseid;
             else if (ra->level > 50) {
-                if (enrol_context(s, ra->contextid, &ctx) < 0)
+                if (moodle_ctx_get(s, ra->contextid, &ctx) < 0)
                     return -1;
             } else
                 ctx.courseid = 0;
         }
-        if (enrol_exec(s, SQL_RA_DELETE, "cannot delete a role assignment", "i", ra->id) < 0)
+        if (moodle_exec(s, SQL_RA_DELETE, "cannot delete a role assignment", "i", ra->id) < 0)
             return -1;
-        if (enrol_mark_user_dirty(s, now, userid) < 0)
+        if (moodle_mark_user_dirty(s, now, userid) < 0)
             return -1;
         char json[200], a[40], b[128], c[40];
         snprintf(json, sizeof json, "{\"id\":%s,\"component\":%s,\"itemid\":%s}",
-                 enrol_json_str(a, sizeof a, ra->sid),
-                 enrol_json_str(b, sizeof b, ra->component),
-                 enrol_json_str(c, sizeof c, ra->sitemid));
-        if (enrol_event(s, now, "role_unassigned", "d", "role", ra->roleid, &ctx, userid,
+                 moodle_json_str(a, sizeof a, ra->sid),
+                 moodle_json_str(b, sizeof b, ra->component),
+                 moodle_json_str(c, sizeof c, ra->sitemid));
+        if (moodle_core_event(s, now, "role_unassigned", "d", "role", ra->roleid, &ctx, userid,
                         json) < 0)
             return -1;
-        enrol_role_changed(s, ra->roleid, &ctx);
+        role_changed(s, ra->roleid, &ctx);
     }
     return 0;
 }
@@ -208,8 +233,8 @@ int moodle_role_unassign_all(moodle_site *s, int64_t now, int64_t roleid,
         return moodle_fail(s, "role unassignment needs a user and a context");
     if (component && check_owner(s, component, itemid) < 0)
         return -1;
-    enrol_ctx ctx;
-    int r = enrol_context(s, contextid, &ctx);
+    moodle_ctx ctx;
+    int r = moodle_ctx_get(s, contextid, &ctx);
     if (r < 0)
         return -1;
     if (r > 0)
@@ -219,7 +244,7 @@ int moodle_role_unassign_all(moodle_site *s, int64_t now, int64_t roleid,
     if (!component)
         itemid = 0;
 
-    db_stmt *st = enrol_stmt(s, SQL_RA_IN_CONTEXT);
+    db_stmt *st = moodle_prepared(s, SQL_RA_IN_CONTEXT);
     if (!st)
         return -1;
     if (db_exec(st, "iiiiisi", userid, contextid, byrole, roleid, byowner, comp, itemid) != 0)
@@ -237,7 +262,7 @@ int moodle_role_unassign_all(moodle_site *s, int64_t now, int64_t roleid,
     if (subcontexts && ctx.path[0]) {
         char like[272];
         snprintf(like, sizeof like, "%s/%%", ctx.path);
-        st = enrol_stmt(s, SQL_RA_BELOW);
+        st = moodle_prepared(s, SQL_RA_BELOW);
         if (!st)
             return -1;
         if (db_exec(st, "isiiisi", userid, like, byrole, roleid, byowner, comp, itemid) != 0)

@@ -40,14 +40,46 @@ const char *moodle_error(moodle_site *s)
     return s->err[0] ? s->err : db_error(s->d);
 }
 
-db_stmt *moodle_stmt(moodle_site *s, db_stmt **slot, const char *sql)
+static size_t sql_hash(const char *sql)
 {
-    if (!*slot) {
-        *slot = db_prepare(s->d, sql);
-        if (!*slot)
-            moodle_fail_db(s, "cannot prepare a statement");
+    size_t h = 1469598103934665603ull;
+    for (; *sql; sql++)
+        h = (h ^ (unsigned char)*sql) * 1099511628211ull;
+    return h;
+}
+
+/* The site's one statement cache, keyed by the SQL text (open addressing; the table is
+ * sized well above the few dozen statements core/moodle has). */
+db_stmt *moodle_prepared(moodle_site *s, const char *sql)
+{
+    size_t i = sql_hash(sql) % MOODLE_STMT_SLOTS;
+    for (size_t n = 0; n < MOODLE_STMT_SLOTS; n++, i = (i + 1) % MOODLE_STMT_SLOTS) {
+        struct moodle_stmt_slot *sl = &s->stmts[i];
+        if (sl->sql && strcmp(sl->sql, sql) == 0)
+            return sl->st;
+        if (!sl->sql) {
+            db_stmt *st = db_prepare(s->d, sql);
+            if (!st) {
+                moodle_fail_db(s, "cannot prepare a statement");
+                return NULL;
+            }
+            sl->sql = strdup(sql);
+            sl->st = st;
+            return st;
+        }
     }
-    return *slot;
+    moodle_fail(s, "statement table full");
+    return NULL;
+}
+
+void moodle_release_statements(moodle_site *s)
+{
+    for (size_t i = 0; i < MOODLE_STMT_SLOTS; i++)
+        if (s->stmts[i].sql) {
+            db_finalize(s->stmts[i].st);
+            free(s->stmts[i].sql);
+        }
+    memset(s->stmts, 0, sizeof s->stmts);
 }
 
 /* Only after a row was read: stepping a finished statement again may re-run it. */
@@ -120,8 +152,7 @@ const char *moodle_plugin_config(moodle_site *s, const char *plugin, const char 
         if (strcmp(s->plugins[i].plugin, plugin) == 0)
             return kv_find(s->plugins[i].kv, s->plugins[i].n, name);
 
-    db_stmt *st = moodle_stmt(s, &s->st_plugin_cfg,
-                              "SELECT name, value FROM {config_plugins} WHERE plugin = ?");
+    db_stmt *st = moodle_prepared(s, "SELECT name, value FROM {config_plugins} WHERE plugin = ?");
     if (!st)
         return NULL;
     if (db_exec(st, "s", plugin) != 0) {
@@ -265,24 +296,10 @@ void moodle_close(moodle_site *s)
 {
     if (!s)
         return;
-    /* The enrolment writers keep their own statements on this site. */
-    moodle_enrol_release(s);
     moodle_events_discard(s);
     free(s->events);
     free(s->pctx);
-    if (s->st_ctx_paths)
-        db_finalize(s->st_ctx_paths);
-    if (s->st_log_multi)
-        db_finalize(s->st_log_multi);
-    db_stmt **stmts[] = {
-        &s->st_plugin_cfg, &s->st_ctx_insert_id, &s->st_ctx_insert, &s->st_ctx_set_path,
-        &s->st_ctx_find, &s->st_flag_update, &s->st_flag_find, &s->st_flag_insert,
-        &s->st_log_insert, &s->st_pref_find, &s->st_pref_update, &s->st_pref_insert,
-        &s->st_pref_delete,
-    };
-    for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++)
-        if (*stmts[i])
-            db_finalize(*stmts[i]);
+    moodle_release_statements(s);
     kv_free(s->cfg, s->ncfg);
     for (size_t i = 0; i < s->nplugins; i++) {
         free(s->plugins[i].plugin);

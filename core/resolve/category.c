@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "svc.h"
 #include "moodle/enrol.h"
 #include "resolve/objects.h"
 
@@ -41,14 +40,15 @@ static int64_t level_by_name(ts_run *run, int64_t parent, const char *name)
 
 static int64_t create_level(ts_run *run, int64_t parent, const char *name)
 {
-    moodle_site *site = run_site(run);
-    int64_t id = moodle_category_create(site, run_now(run), parent, name, NULL, 1, NULL);
+    moodle_site *site = RH->site(run);
+    int64_t id = moodle_category_create(site, RH->now(run), parent, name, NULL, 1, NULL);
     if (id < 0) {
-        run_fail_moodle(run, "errorcategorycreate", "category not created");
+        RH->fail(run, "errorcategorycreate", "category '%s' not created: %s", name,
+                 moodle_error(site));
         return TS_R_ERROR;
     }
-    resolver_learn(run_resolver(run), 'k', parent, TS_BY_NAME, name, id);
-    svc_bridge.purge(run, "changesincoursecat");
+    resolver_learn(RH->of(run), 'k', parent, TS_BY_NAME, name, id);
+    RH->bridge->purge(run, "changesincoursecat");
     return id;
 }
 
@@ -63,7 +63,7 @@ static int64_t by_path(ts_run *run, const char *path, unsigned flags)
         return TS_R_NOTFOUND;
     while ((p = next_level(p, name, sizeof name)) != NULL) {
         if (!*name) {
-            run_fail(run, "invalidvalue", "empty category name in path '%s'", path);
+            RH->fail(run, "invalidvalue", "empty category name in path '%s'", path);
             return TS_R_ERROR;
         }
         int64_t id = level_by_name(run, parent, name);

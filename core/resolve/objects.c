@@ -5,31 +5,31 @@
  * Misses are remembered only for roles (reference data no run creates); any other
  * object may be created by a later line, and the writers that create it tell the cache.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "svc.h"
 #include "resolve/idcache.h"
 #include "resolve/objects.h"
 
-static int fold(ts_run *run) { return db_kind(run_db(run)) == TS_DB_MARIADB; }
+static int fold(ts_run *run) { return RH->of(run)->fold; }
 
 /* The first column of the first row (several rows are normal: the first wins). */
 static int64_t first_id(ts_stmt *st)
 {
     int64_t id = 0;
-    int rc = sql_next(st);
+    int rc = RH->sql->next(st);
     if (rc > 0)
-        id = sql_col_int(st, 0);
+        id = RH->sql->col_int(st, 0);
     while (rc > 0)
-        rc = sql_next(st);
+        rc = RH->sql->next(st);
     return rc < 0 ? TS_R_ERROR : id;
 }
 
 int64_t res_lookup(ts_run *run, char kind, int64_t scope, ts_by by, const char *key,
                    const char *sql, const char *types, const ts_value *args, unsigned mode)
 {
-    resolver *rs = run_resolver(run);
+    resolver *rs = RH->of(run);
     if (!key || !*key)
         return TS_R_NOTFOUND;
     char *k = idcache_key(kind, scope, by, key, fold(run));
@@ -38,9 +38,9 @@ int64_t res_lookup(ts_run *run, char kind, int64_t scope, ts_by by, const char *
         free(k);
         return id;
     }
-    ts_stmt *st = sql_prepare(run, sql);
-    id = !st || sql_exec_array(st, types, args) != 0 ? TS_R_ERROR
-       : (mode & RES_FIRST) ? first_id(st) : sql_single_id(st);
+    ts_stmt *st = RH->sql->prepare(run, sql);
+    id = !st || RH->sql->exec_array(st, types, args) != 0 ? TS_R_ERROR
+       : (mode & RES_FIRST) ? first_id(st) : RH->sql->single_id(st);
     if (id > 0 || (id == 0 && (mode & RES_CACHE_MISS)))
         idcache_put(rs->ids, k, id);
     free(k);
@@ -52,7 +52,7 @@ void resolver_learn(resolver *rs, char kind, int64_t scope, ts_by by, const char
 {
     if (!key || !*key || id <= 0)
         return;
-    char *k = idcache_key(kind, scope, by, key, db_kind(rs->env.d) == TS_DB_MARIADB);
+    char *k = idcache_key(kind, scope, by, key, rs->fold);
     idcache_put(rs->ids, k, id);
     free(k);
 }
@@ -83,14 +83,82 @@ int64_t res_course(ts_run *run, ts_by by, const char *key)
     }
 }
 
+#define PREFETCH_CHUNK 100
+
+/* Reads the keys of one chunk and caches those held by exactly one row. */
+static int prefetch_chunk(ts_run *run, char kind, ts_by by, ts_stmt *st,
+                          const char *const *keys, size_t k)
+{
+    ts_value a[PREFETCH_CHUNK];
+    char types[PREFETCH_CHUNK + 1];
+    for (size_t i = 0; i < PREFETCH_CHUNK; i++) {
+        types[i] = i < k ? 's' : 'n';   /* NULL matches nothing: one statement for all */
+        a[i].s = i < k ? keys[i] : NULL;
+    }
+    types[PREFETCH_CHUNK] = '\0';
+    if (RH->sql->exec_array(st, types, a) != 0)
+        return -1;
+    ts_map *seen = map_new();
+    int rc;
+    while ((rc = RH->sql->next(st)) > 0) {
+        const char *key = RH->sql->col_text(st, 1);
+        char *k2 = idcache_key(kind, 0, by, key ? key : "", fold(run));
+        void **slot = map_slot(seen, k2);
+        int64_t id = RH->sql->col_int(st, 0);
+        *slot = *slot ? (void *)(intptr_t)-2 : (void *)(intptr_t)id;
+        free(k2);
+    }
+    /* Keys held once are learnt; several rows stay for the lookup to call ambiguous. */
+    for (size_t i = 0; i < k; i++) {
+        char *k2 = idcache_key(kind, 0, by, keys[i], fold(run));
+        intptr_t id = (intptr_t)map_get(seen, k2);
+        if (id > 0)
+            idcache_put(RH->of(run)->ids, k2, (int64_t)id);
+        free(k2);
+    }
+    map_free(seen, NULL);
+    return rc < 0 ? -1 : 0;
+}
+
+/* Courses of a batch by idnumber or shortname in one query per hundred keys; ids need
+ * no query to be known (a lookup by id is one indexed read, cached). */
 int res_course_prefetch(ts_run *run, ts_by by, const char *const *keys, size_t n)
 {
-    /* Courses are few and cached for the run: one query per new key is cheap enough,
-     * and keeps one statement per key kind. */
-    for (size_t i = 0; i < n; i++)
-        if (res_course(run, by, keys[i]) == TS_R_ERROR)
-            return -1;
-    return 0;
+    const char *col = by == TS_BY_IDNUMBER ? "idnumber" : by == TS_BY_SHORTNAME ? "shortname"
+                    : NULL;
+    if (!col)
+        return 0;
+    char sql[1024];
+    size_t o = (size_t)snprintf(sql, sizeof sql, "SELECT id, %s FROM {course} WHERE %s IN (",
+                                col, col);
+    for (int i = 0; i < PREFETCH_CHUNK; i++)
+        o += (size_t)snprintf(sql + o, sizeof sql - o, i ? ", ?" : "?");
+    snprintf(sql + o, sizeof sql - o, ") ORDER BY id");
+    ts_stmt *st = RH->sql->prepare(run, sql);
+    if (!st)
+        return -1;
+    /* Only the keys not known yet, each once. */
+    const char **todo = malloc((n ? n : 1) * sizeof *todo);
+    ts_map *dup = map_new();
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t id;
+        if (!keys[i] || !*keys[i])
+            continue;
+        char *k = idcache_key('c', 0, by, keys[i], fold(run));
+        void **slot = map_slot(dup, k);
+        if (!*slot && !idcache_get(RH->of(run)->ids, k, &id))
+            todo[m++] = keys[i];
+        *slot = (void *)1;
+        free(k);
+    }
+    map_free(dup, NULL);
+    int rc = 0;
+    for (size_t at = 0; at < m && rc == 0; at += PREFETCH_CHUNK)
+        rc = prefetch_chunk(run, 'c', by, st, todo + at,
+                            m - at < PREFETCH_CHUNK ? m - at : PREFETCH_CHUNK);
+    free(todo);
+    return rc;
 }
 
 int64_t res_role(ts_run *run, ts_by by, const char *key)
@@ -145,7 +213,7 @@ int64_t res_group(ts_run *run, int64_t courseid, ts_by by, const char *key, unsi
         return id;
     ts_group g = { TS_GROUP_HEADER, .courseid = courseid, .name = key,
                    .idnumber = by == TS_BY_IDNUMBER ? key : NULL };
-    return svc_groups.group_create(run, &g);
+    return RH->groups->group_create(run, &g);
 }
 
 int64_t res_grouping(ts_run *run, int64_t courseid, ts_by by, const char *key,
@@ -154,7 +222,7 @@ int64_t res_grouping(ts_run *run, int64_t courseid, ts_by by, const char *key,
     int64_t id = in_course(run, 'G', "groupings", courseid, by, key);
     if (id != 0 || !(flags & TS_R_CREATE))
         return id;
-    run_fail(run, "errorunsupported", "grouping '%s' not found (toolsync does not create "
+    RH->fail(run, "errorunsupported", "grouping '%s' not found (toolsync does not create "
              "groupings yet)", key);
     return TS_R_ERROR;
 }
@@ -183,5 +251,5 @@ int64_t res_cohort(ts_run *run, ts_by by, const char *key, unsigned flags)
         return id;
     ts_cohort c = { TS_COHORT_HEADER, .contextid = TS_SYSTEM_CONTEXT_ID, .name = key,
                     .description = "" };
-    return svc_cohorts.cohort_create(run, &c);
+    return RH->cohorts->cohort_create(run, &c);
 }

@@ -9,21 +9,32 @@
 #define TS_RESOLVE_H
 
 #include <stdint.h>
-#include "toolsync/resolve.h"
+#include "toolsync/toolsync.h"
 #include "moodle/moodle.h"
 #include "util/util.h"
 
 typedef struct resolver resolver;
 
-/* What the resolvers need from the run: the site, and where to record a failure. */
+/* What the resolvers need from the core, handed over once by resolve_bind(): they reach
+ * the database through the SDK's own sql service and create through the writers'
+ * services, so that arrows run one way (core -> core/resolve, never back). */
 typedef struct {
-    moodle_site *site;
-    db *d;
-    void (*fail)(void *ctx, const char *key, const char *text);  /* on the current row */
-    void *ctx;
-} resolver_env;
+    resolver *(*of)(ts_run *run);                /* the run's resolvers               */
+    moodle_site *(*site)(ts_run *run);
+    int64_t (*now)(ts_run *run);
+    /* Records why a lookup failed on the row being applied. */
+    void (*fail)(ts_run *run, const char *key, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+    const ts_sql_api *sql;
+    const ts_groups_api *groups;
+    const ts_cohorts_api *cohorts;
+    const ts_bridge_api *bridge;
+} resolve_host;
+void resolve_bind(const resolve_host *h);
+extern const resolve_host *RH;   /* resolve/ only */
 
-resolver *resolver_new(const resolver_env *env);
+/* fold: keys compared without case (MariaDB's default collation). */
+resolver *resolver_new(int fold);
 void resolver_free(resolver *rs);
 
 /* Transaction points, called by batch.c. */
@@ -37,10 +48,8 @@ void resolver_rollback(resolver *rs);      /* the batch was rolled back         
 void resolver_learn(resolver *rs, char kind, int64_t scope, ts_by by, const char *key,
                     int64_t id);
 
-/* The service table (api.c fills it with these). */
+/* The service table (api.c hands it out). */
 const ts_resolve_api *resolver_api(void);
-/* The resolver of a run (runtime.c). */
-resolver *run_resolver(ts_run *run);
 
 /* --- users.c ------------------------------------------------------------------------- */
 int res_user_column(ts_run *run, const char *name);
@@ -77,7 +86,7 @@ void idcache_commit(idcache *c);
 void idcache_rollback(idcache *c);
 
 struct resolver {
-    resolver_env env;
+    int fold;
     ustore *users;
     idcache *ids;
 };

@@ -2,15 +2,17 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <stdlib.h>
-#include "svc.h"
 #include "resolve/objects.h"
 
-resolver *resolver_new(const resolver_env *env)
+const resolve_host *RH;
+
+void resolve_bind(const resolve_host *h) { RH = h; }
+
+resolver *resolver_new(int fold)
 {
     resolver *rs = calloc(1, sizeof *rs);
-    rs->env = *env;
-    /* MariaDB's default collation compares keys without case: so do our maps. */
-    rs->users = ustore_new(db_kind(env->d) == TS_DB_MARIADB);
+    rs->fold = fold;
+    rs->users = ustore_new(fold);
     rs->ids = idcache_new();
     return rs;
 }

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "svc.h"
 #include "resolve/ustore.h"
 
 #define CHUNK 100
@@ -16,10 +15,10 @@
 /* The store of the run, set up with the site's columns on first use. */
 static ustore *store_of(ts_run *run)
 {
-    resolver *rs = run_resolver(run);
+    resolver *rs = RH->of(run);
     ustore *u = rs->users;
     if (!u->cols) {
-        u->cols = moodle_user_columns(run_site(run), &u->ncols);
+        u->cols = moodle_user_columns(RH->site(run), &u->ncols);
         for (size_t i = 0; i < u->ncols; i++) {
             const char *c = u->cols[i];
             if (!strcmp(c, "username")) u->c_username = i;
@@ -56,17 +55,17 @@ int res_user_profile_fields(ts_run *run, const int64_t *fieldids, size_t n)
 static int read_users(ustore *u, ts_stmt *st)
 {
     int rc;
-    while ((rc = sql_next(st)) > 0) {
-        int64_t id = sql_col_int(st, 0);
+    while ((rc = RH->sql->next(st)) > 0) {
+        int64_t id = RH->sql->col_int(st, 0);
         if (ustore_by_id(u, id))
             continue;    /* already known (and possibly changed by this batch) */
         ts_user *r = ustore_rec_new(u, id);
         for (size_t c = 0; c < u->ncols; c++) {
-            const char *t = sql_col_text(st, (int)c);
+            const char *t = RH->sql->col_text(st, (int)c);
             r->v[c] = t ? strdup(t) : NULL;
         }
-        if (!sql_col_null(st, (int)u->ncols))
-            r->ctxid = sql_col_int(st, (int)u->ncols);
+        if (!RH->sql->col_null(st, (int)u->ncols))
+            r->ctxid = RH->sql->col_int(st, (int)u->ncols);
         ustore_add(u, r);
     }
     return rc < 0 ? -1 : 0;
@@ -99,7 +98,7 @@ static ts_stmt *fetch_stmt(ts_run *run, ustore *u, const char *field, int byhost
     for (int i = 0; i < CHUNK; i++)
         o += (size_t)snprintf(sql + o, sizeof sql - o, i ? ", ?" : "?");
     snprintf(sql + o, sizeof sql - o, ")");
-    return sql_prepare(run, sql);
+    return RH->sql->prepare(run, sql);
 }
 
 /* The key under which a lookup is remembered as asked (found or not). */
@@ -156,7 +155,7 @@ static int fetch_chunk(ts_stmt *st, ustore *u, int byid, int64_t host,
         }
     }
     types[t] = '\0';
-    return sql_exec_array(st, types, a) != 0 || read_users(u, st) != 0 ? -1 : 0;
+    return RH->sql->exec_array(st, types, a) != 0 || read_users(u, st) != 0 ? -1 : 0;
 }
 
 static int fetch_profiles(ts_run *run, ustore *u);
@@ -194,7 +193,7 @@ static int fetch_profiles(ts_run *run, ustore *u)
     for (int i = 0; i < CHUNK; i++)
         o += (size_t)snprintf(sql + o, sizeof sql - o, i ? ", ?" : "?");
     snprintf(sql + o, sizeof sql - o, ")");
-    ts_stmt *st = sql_prepare(run, sql);
+    ts_stmt *st = RH->sql->prepare(run, sql);
     if (!st)
         return -1;
     ts_user **todo = malloc((u->n ? u->n : 1) * sizeof *todo);
@@ -216,17 +215,17 @@ static int fetch_profiles(ts_run *run, ustore *u)
             types[i] = i < k ? 'i' : 'n';
         }
         types[CHUNK] = '\0';
-        if (sql_exec_array(st, types, ids) != 0) {
+        if (RH->sql->exec_array(st, types, ids) != 0) {
             ret = -1;
             break;
         }
         int rc;
-        while ((rc = sql_next(st)) > 0) {
-            ts_user *r = ustore_by_id(u, sql_col_int(st, 0));
-            int64_t fid = sql_col_int(st, 1);
+        while ((rc = RH->sql->next(st)) > 0) {
+            ts_user *r = ustore_by_id(u, RH->sql->col_int(st, 0));
+            int64_t fid = RH->sql->col_int(st, 1);
             for (size_t p = 0; r && p < u->nprofile; p++)
                 if (u->fieldids[p] == fid) {
-                    const char *d = sql_col_text(st, 2);
+                    const char *d = RH->sql->col_text(st, 2);
                     free(r->pdata[p]);
                     r->pdata[p] = strdup(d ? d : "");
                 }

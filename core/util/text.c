@@ -101,38 +101,63 @@ char *text_utf8_lower(const char *s)
     return out;
 }
 
-/* PHP json_encode() with default flags: '/' escaped, non-ASCII as \uXXXX (UTF-16). */
-void text_json_string(char *buf, size_t size, const char *s)
+/* PHP json_encode() with default flags: '/' escaped, non-ASCII as \uXXXX (UTF-16
+ * surrogate pairs past the BMP), control characters as \b \f \n \r \t or \u00XX. */
+void text_json_escape(const char *s, size_t len,
+                      void (*put)(void *ctx, const char *p, size_t n), void *ctx)
 {
-    size_t o = strlen(buf);
-#define PUT(...) do { int k_ = snprintf(buf + o, o < size ? size - o : 0, __VA_ARGS__); \
-                      if (k_ > 0) o += (size_t)k_; } while (0)
-    PUT("\"");
-    const unsigned char *p = (const unsigned char *)(s ? s : "");
-    while (*p) {
+    const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    char u[16];
+    while (p < end) {
         unsigned c = *p < 0x80 ? *p++ : text_utf8_decode(&p);
+        const char *e = NULL;
         switch (c) {
-        case '"': PUT("\\\""); break;
-        case '\\': PUT("\\\\"); break;
-        case '/': PUT("\\/"); break;
-        case '\b': PUT("\\b"); break;
-        case '\f': PUT("\\f"); break;
-        case '\n': PUT("\\n"); break;
-        case '\r': PUT("\\r"); break;
-        case '\t': PUT("\\t"); break;
-        default:
-            if (c < 0x20)
-                PUT("\\u%04x", c);
-            else if (c < 0x80)
-                PUT("%c", c);
-            else if (c < 0x10000)
-                PUT("\\u%04x", c);
-            else {
-                c -= 0x10000;
-                PUT("\\u%04x\\u%04x", 0xD800 + (c >> 10), 0xDC00 + (c & 0x3FF));
-            }
+        case '"': e = "\\\""; break;
+        case '\\': e = "\\\\"; break;
+        case '/': e = "\\/"; break;
+        case '\b': e = "\\b"; break;
+        case '\f': e = "\\f"; break;
+        case '\n': e = "\\n"; break;
+        case '\r': e = "\\r"; break;
+        case '\t': e = "\\t"; break;
+        default: break;
+        }
+        if (e) {
+            put(ctx, e, 2);
+        } else if (c >= 0x20 && c < 0x80) {
+            u[0] = (char)c;
+            put(ctx, u, 1);
+        } else if (c < 0x10000) {
+            put(ctx, u, (size_t)snprintf(u, sizeof u, "\\u%04x", c));
+        } else {
+            c -= 0x10000;
+            put(ctx, u, (size_t)snprintf(u, sizeof u, "\\u%04x\\u%04x", 0xD800 + (c >> 10),
+                                         0xDC00 + (c & 0x3FF)));
         }
     }
-    PUT("\"");
-#undef PUT
+}
+
+/* A bounded buffer as the sink of text_json_escape. */
+typedef struct { char *buf; size_t size, o; } bounded;
+
+static void put_bounded(void *ctx, const char *p, size_t n)
+{
+    bounded *b = ctx;
+    if (b->o + n + 1 > b->size)
+        n = b->o + 1 < b->size ? b->size - b->o - 1 : 0;
+    memcpy(b->buf + b->o, p, n);
+    b->o += n;
+    b->buf[b->o] = '\0';
+}
+
+void text_json_string(char *buf, size_t size, const char *s)
+{
+    if (size == 0)
+        return;
+    bounded b = { buf, size, strlen(buf) };
+    if (!s)
+        s = "";
+    put_bounded(&b, "\"", 1);
+    text_json_escape(s, strlen(s), put_bounded, &b);
+    put_bounded(&b, "\"", 1);
 }

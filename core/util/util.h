@@ -27,6 +27,10 @@ void pvec_free(void *p);   /* frees a malloc'd pvec (usable as a map's freeval) 
 unsigned text_utf8_decode(const unsigned char **p);   /* one code point; advances *p */
 char *text_utf8_lower(const char *s);                  /* malloc'd */
 size_t text_utf8_chars(const char *s);
+/* Escapes s[0..len) (NULs included) as json_encode() does, quotes excluded, handing
+ * the output to put() piece by piece. */
+void text_json_escape(const char *s, size_t len,
+                      void (*put)(void *ctx, const char *p, size_t n), void *ctx);
 /* Appends `s` as a json_encode() string literal (quotes included) to buf. */
 void text_json_string(char *buf, size_t size, const char *s);
 

@@ -169,6 +169,8 @@ int users_prefetch(ts_run *run, void *state, ts_row *const *rows, size_t n)
     }
     if (ret == 0 && s->ci[UC_PASSWORD] >= 0)
         ret = prefetch_passwords(s, rows, keys, n);
+    if (ret == 0)
+        ret = enrolcols_prefetch(s, rows, n);
 
     for (size_t i = 0; i < n; i++)
         lkeys_free(&keys[i]);

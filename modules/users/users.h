@@ -218,6 +218,7 @@ int rename_prepare(users_state *s, uline *l, const urec **renamed);
 int cohort_apply(users_state *s, ts_row *row, int64_t userid);
 int enrolcols_begin(users_state *s);
 int enrolcols_apply(users_state *s, ts_row *row, int64_t userid, int isnew);
+int enrolcols_prefetch(users_state *s, ts_row *const *rows, size_t n);
 
 /* user context: path and id, created when missing (Moodle's context_user::instance) */
 int64_t user_context(users_state *s, const urec *r);

@@ -10,6 +10,10 @@
 # clear passwords (default 20000, bcrypt at the configured passwordhashcost) and a
 # TS_BENCH_BIG-line file (default 1000000) for the peak memory.  Each run uses
 # `toolsync --stats`; the table shows lines, seconds, rows/s and peak RSS.
+# Every database runs twice: with throwaway settings (no fsync) and with the durable
+# settings of a production server (every commit flushed: PostgreSQL fsync, InnoDB
+# flush at commit, SQLite's WAL with synchronous=NORMAL as toolsync always opens it);
+# TS_BENCH_DURABILITY=fast or durable runs one of them only.
 # TS_BUILD: build tree (default the repository).  TS_BENCH_DIR: where to work (default
 # a new directory in /tmp, removed at the end unless TS_BENCH_KEEP=1).
 
@@ -41,10 +45,10 @@ want() { local b; for b in "${ONLY[@]}"; do [[ $b == "$1" ]] && return 0; done; 
 
 T=${TS_BENCH_DIR:-$(mktemp -d /tmp/toolsync-bench.XXXXXX)}
 mkdir -p "$T"; chmod 755 "$T"
-PG_UP=0 MY_UP=0
+PG_UP=0 MY_UP=0 MODE=fast
 cleanup() {
-    [[ $PG_UP -eq 1 ]] && "$DBS" stop pgsql "$T/pg" >/dev/null 2>&1
-    [[ $MY_UP -eq 1 ]] && "$DBS" stop mariadb "$T/my" >/dev/null 2>&1
+    [[ $PG_UP -eq 1 ]] && "$DBS" stop pgsql "$T/pg-$MODE" >/dev/null 2>&1
+    [[ $MY_UP -eq 1 ]] && "$DBS" stop mariadb "$T/my-$MODE" >/dev/null 2>&1
     PG_UP=0 MY_UP=0
     [[ ${TS_BENCH_KEEP:-0} -eq 1 ]] || rm -rf "$T"
 }
@@ -103,7 +107,7 @@ measure() {
     [[ -n $rps ]] || rps=$(awk -v l="$lines" -v s="$secs" 'BEGIN { printf "%.0f", s > 0 ? l / s : 0 }')
     [[ -n $rss ]] || rss="?"
     [[ $st -ne 0 ]] && { log "exit $st:"; tail -n 5 "$T/err.log" >&2; }
-    ROWS+=("$(printf '| %-30s | %-14s | %9s | %8s | %9s | %9s | %4s |' "$label" "$b" "$lines" "$secs" "$rps" "$rss" "$st")")
+    ROWS+=("$(printf '| %-30s | %-14s | %-7s | %9s | %8s | %9s | %9s | %4s |' "$label" "$b" "$MODE" "$lines" "$secs" "$rps" "$rss" "$st")")
     rm -f "$T/sync-$b"/reports/* "$T"/*_tryback_* 2>/dev/null
 }
 
@@ -132,25 +136,35 @@ bench_backend() {
     fi
 }
 
-if want sqlite; then bench_backend sqlite; fi
-if want pgsql; then
-    if "$DBS" start pgsql "$T/pg" >"$T/pg.log" 2>&1; then
-        PG_UP=1; . "$T/pg/env.sh"; bench_backend pgsql
-        "$DBS" stop pgsql "$T/pg" >/dev/null 2>&1; PG_UP=0
-    else log "PostgreSQL did not start"; cat "$T/pg.log" >&2; fi
+bench_all() {
+    if want sqlite; then bench_backend sqlite; fi
+    if want pgsql; then
+        if "$DBS" start pgsql "$T/pg-$MODE" >"$T/pg.log" 2>&1; then
+            PG_UP=1; . "$T/pg-$MODE/env.sh"; bench_backend pgsql
+            "$DBS" stop pgsql "$T/pg-$MODE" >/dev/null 2>&1; PG_UP=0
+        else log "PostgreSQL did not start"; cat "$T/pg.log" >&2; fi
+    fi
+    if want mariadb; then
+        if "$DBS" start mariadb "$T/my-$MODE" >"$T/my.log" 2>&1; then
+            MY_UP=1; . "$T/my-$MODE/env.sh"; bench_backend mariadb
+            "$DBS" stop mariadb "$T/my-$MODE" >/dev/null 2>&1; MY_UP=0
+        else log "MariaDB did not start"; cat "$T/my.log" >&2; fi
+    fi
+}
+
+DURABILITY=${TS_BENCH_DURABILITY:-both}
+if [[ $DURABILITY == both || $DURABILITY == fast ]]; then
+    MODE=fast TS_DB_DURABLE=0; export TS_DB_DURABLE; bench_all
 fi
-if want mariadb; then
-    if "$DBS" start mariadb "$T/my" >"$T/my.log" 2>&1; then
-        MY_UP=1; . "$T/my/env.sh"; bench_backend mariadb
-        "$DBS" stop mariadb "$T/my" >/dev/null 2>&1; MY_UP=0
-    else log "MariaDB did not start"; cat "$T/my.log" >&2; fi
+if [[ $DURABILITY == both || $DURABILITY == durable ]]; then
+    MODE=durable TS_DB_DURABLE=1; export TS_DB_DURABLE; bench_all
 fi
 
 hashcost=$(sed -nE 's/^passwordhashcost *= *([0-9]+).*/\1/p' "$REPO/conf/toolsync.conf")
 echo
 echo "toolsync bench — $(nproc) cores, batchsize default, passwordhashcost ${hashcost:-default}"
-printf '| %-30s | %-14s | %9s | %8s | %9s | %9s | %4s |\n' run backend lines seconds rows/s "RSS kB" exit
-printf '|%s|%s|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..32})" "$(printf -- '-%.0s' {1..16})" \
+printf '| %-30s | %-14s | %-7s | %9s | %8s | %9s | %9s | %4s |\n' run backend server lines seconds rows/s "RSS kB" exit
+printf '|%s|%s|%s|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..32})" "$(printf -- '-%.0s' {1..16})" "$(printf -- '-%.0s' {1..9})" \
     "$(printf -- '-%.0s' {1..11})" "$(printf -- '-%.0s' {1..10})" "$(printf -- '-%.0s' {1..11})" \
     "$(printf -- '-%.0s' {1..11})" "$(printf -- '-%.0s' {1..6})"
 printf '%s\n' "${ROWS[@]}"

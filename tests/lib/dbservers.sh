@@ -19,7 +19,9 @@
 # packages, so DIR is handed over to them and its parent directories must let them in.
 # `start` on a DIR that already holds a stopped server starts it again with its data, port
 # and password (tests use this to bring a server back after testing a lost connection).
-# The servers are tuned for throwaway data: no fsync, no binary log.
+# The servers are tuned for throwaway data: no fsync, no binary log.  With
+# TS_DB_DURABLE=1 they run as production servers do instead: every commit flushed to
+# disk (PostgreSQL fsync and full page writes, InnoDB flush at each commit, doublewrite).
 set -euo pipefail
 
 PROG=${0##*/}
@@ -193,6 +195,8 @@ pg_start() {
         port_free "$port" || port=""
     fi
     log=$dir/postgres.log
+    pg_fsync=off
+    [ "${TS_DB_DURABLE:-0}" = 1 ] && pg_fsync=on
     for try in 1 2 3; do
         [ -n "$port" ] || port=$(pick_port)
         # Settings go to a file of their own that postgresql.conf includes last.
@@ -201,8 +205,8 @@ listen_addresses = '127.0.0.1'
 port = $port
 unix_socket_directories = '$sock'
 max_connections = 40
-fsync = off
-full_page_writes = off
+fsync = $pg_fsync
+full_page_writes = $pg_fsync
 EOF
         if ! grep -q "^include_if_exists = 'toolsync.conf'" "$dir/data/postgresql.conf"; then
             as_user postgres sh -c "echo \"include_if_exists = 'toolsync.conf'\" >> \"\$1\"" \
@@ -327,6 +331,8 @@ my_start() {
         port_free "$port" || port=""
     fi
     log=$dir/error.log
+    my_flush=0
+    [ "${TS_DB_DURABLE:-0}" = 1 ] && my_flush=1
     for try in 1 2 3; do
         [ -n "$port" ] || port=$(pick_port)
         rm -f "$dir/mariadbd.pid"
@@ -335,7 +341,7 @@ my_start() {
             --socket="$sock" --port="$port" --bind-address=127.0.0.1 \
             --pid-file="$dir/mariadbd.pid" --log-error="$log" --skip-name-resolve \
             --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
-            --innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 --skip-log-bin \
+            --innodb-flush-log-at-trx-commit=$my_flush --innodb-doublewrite=$my_flush --skip-log-bin \
             --innodb-buffer-pool-size=128M --max-connections=40 \
             </dev/null >>"$dir/mariadbd.out" 2>&1 &
         pid=$!

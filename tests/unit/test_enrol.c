@@ -523,7 +523,6 @@ static int run_site(const db_params *p, const char *name)
         return -1;
     }
     scenario();
-    moodle_enrol_release(s);
     moodle_close(s);
     db_close(d);
     return 0;

@@ -4,6 +4,7 @@
  * replayed and only that row rolled back; "fail" reports ERROR without writing.
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <stdio.h>
 #include <string.h>
 #include "toolsync/toolsync.h"
 
@@ -16,6 +17,10 @@
 
 static const ts_runtime *host;
 static const ts_sql_api *sql;
+#if TOOLSYNC_ABI_TARGET_MINOR >= 1
+static const ts_bridge_api *bridge;
+static const ts_archive_api *archive;
+#endif
 static int prefetches, rollbacks;
 
 static const ts_column columns[] = {
@@ -56,6 +61,17 @@ static int row(ts_run *run, void *state, ts_row *r)
     ts_stmt *ins = sql->prepare(run, "INSERT INTO {config_plugins} (plugin, name, value) VALUES (?, ?, ?)");
     if (sql->exec(ins, "sss", "toolsync_echo", key, value) != 0)
         return TS_ERR;
+#if TOOLSYNC_ABI_TARGET_MINOR >= 1
+    /* "bridge<x>": Moodle's PHP is asked to check the row (op check_row), after the
+     * commit; "purge": a cache purge is asked for the end of the run. */
+    if (strncmp(value, "bridge", 6) == 0) {
+        char args[300];
+        snprintf(args, sizeof args, "{\"key\":\"%.200s\",\"value\":\"%.40s\"}", key, value);
+        bridge->queue(run, r, "check_row", args);
+    }
+    if (strcmp(value, "purge") == 0)
+        bridge->purge(run, "core/groupdata");
+#endif
     if (strcmp(value, "fail-after-write") == 0) {
         host->outcome(r, TS_ERROR, "refused", "value", "refused after writing");
         return TS_DONE;
@@ -108,6 +124,41 @@ static const ts_handler echolist = {
     .row = list_row,
 };
 
+#if TOOLSYNC_ABI_TARGET_MINOR >= 1
+/* A zip: each entry's content is stored under its name; "fail" is refused. */
+static const ts_column entry_columns[] = {
+    { "name", TS_COL_REQUIRED, "entry name" },
+    { "size", TS_COL_REQUIRED, "declared size" },
+    { NULL, 0, NULL },
+};
+
+static int entry_row(ts_run *run, void *state, ts_row *r)
+{
+    const unsigned char *data;
+    size_t len;
+    if (archive->entry_data(r, &data, &len) != 0)
+        return TS_ERR;
+    if (len == 4 && memcmp(data, "fail", 4) == 0) {
+        host->outcome(r, TS_ERROR, "refused", NULL, "content refused");
+        return TS_DONE;
+    }
+    ts_stmt *ins = sql->prepare(run, "INSERT INTO {config_plugins} (plugin, name, value) "
+                                     "VALUES ('toolsync_zip', ?, ?)");
+    char value[256];
+    snprintf(value, sizeof value, "%.*s", (int)(len < 200 ? len : 200), (const char *)data);
+    if (sql->exec(ins, "ss", host->value(r, "name"), value) != 0)
+        return TS_ERR;
+    host->outcome(r, TS_OK, "stored", NULL, "%s: %zu bytes", host->value(r, "name"), len);
+    return TS_DONE;
+}
+
+static const ts_handler echozip = {
+    TS_HANDLER_HEADER,
+    .name = "echozip", .summary = "archive test handler", .default_file = "echo_*.zip",
+    .columns = entry_columns, .flags = TS_H_ARCHIVE, .row = entry_row,
+};
+#endif
+
 static const ts_option options[] = {
     { "filelocation", TS_OPT_STRING, "", NULL, "where echo.csv is" },
     { "mode", TS_OPT_CHOICE, "a", (const char *const[]){ "a", "b", NULL }, "a choice" },
@@ -120,6 +171,12 @@ static int init(const ts_runtime *rt)
     sql = rt->get_api(TS_SQL_API, TS_SQL_API_VERSION);
     if (!sql)
         return -1;
+#if TOOLSYNC_ABI_TARGET_MINOR >= 1
+    bridge = rt->get_api(TS_BRIDGE_API, TS_BRIDGE_API_VERSION);
+    archive = rt->get_api(TS_ARCHIVE_API, TS_ARCHIVE_API_VERSION);
+    if (!bridge || !archive || host->register_handler(&echozip) != 0)
+        return -1;
+#endif
     return host->register_handler(&echo) || host->register_handler(&echolist) ? -1 : 0;
 }
 

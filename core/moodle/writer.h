@@ -1,0 +1,61 @@
+/* What the writers (enrol.c, roles.c, groups.c, cohorts.c, categories.c) share:
+ * writer.c.  Statements come from the site's one cache (moodle_prepared).
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#ifndef TS_MOODLE_WRITER_H
+#define TS_MOODLE_WRITER_H
+
+#include "moodle/moodle_internal.h"
+#include "moodle/enrol.h"
+
+/* Moodle's front page course (SITEID); the API refuses to enrol into it. */
+#define MOODLE_SITEID 1
+
+/* Runs `sql` (one integer parameter, at most one row) for `id`: *found 1 and the
+ * statement on that row (moodle_drain it after reading), 0 no row, -1 error (s->err
+ * says "cannot read <what>"). */
+db_stmt *moodle_read_row(moodle_site *s, const char *sql, const char *what, int *found,
+                         int64_t id);
+/* Does `sql` (two integer parameters) return a row?  1 yes, 0 no, -1 error. */
+int moodle_row_exists(moodle_site *s, const char *sql, int64_t a, int64_t b);
+
+/* Runs an INSERT whose first parameter is the row id.  `sql_id` lists `id` first;
+ * `sql_noid` is the same statement without it.  The caller passes `id` (from
+ * moodle_reserve_id) as the first vararg, typed 'i' in `types`; when it is 0 the
+ * database assigns the id (`sql_noid`, the first vararg is skipped).  Returns the id
+ * of the new row, or -1 (s->err set). */
+int64_t moodle_insert(moodle_site *s, const char *sql_id, const char *sql_noid,
+                     const char *types, ...);
+/* db_reserve_id(); -1 on error (s->err set). */
+int64_t moodle_reserve_id(moodle_site *s, const char *table);
+
+/* Runs a statement that returns nothing (UPDATE/DELETE); 0 or -1 (s->err set). */
+int moodle_exec(moodle_site *s, const char *sql, const char *doing, const char *types, ...);
+
+/* What an event needs to know about a context. */
+typedef struct {
+    int64_t id;
+    int level;
+    int64_t instanceid;
+    int64_t courseid;        /* course of the context (0 above course level), as events */
+    char path[256];
+} moodle_ctx;
+
+/* Reads a context by id.  0 found, 1 not found, -1 error. */
+int moodle_ctx_get(moodle_site *s, int64_t contextid, moodle_ctx *out);
+/* The course context of a course.  0 found, 1 not found, -1 error. */
+int moodle_course_ctx(moodle_site *s, int64_t courseid, moodle_ctx *out);
+
+/* Writes `str` as a JSON string (quotes included) into out; returns out. */
+char *moodle_json_str(char *out, size_t outlen, const char *str);
+
+/* accesslib/dirtyusers flag for a user (mark_user_dirty()). */
+int moodle_mark_user_dirty(moodle_site *s, int64_t now, int64_t userid);
+
+/* Shorthand for the events of this part: component core, edulevel 0 (LEVEL_OTHER),
+ * target/action split from the class name as Moodle's event base does. */
+int moodle_core_event(moodle_site *s, int64_t now, const char *name, const char *crud,
+                const char *objecttable, int64_t objectid, const moodle_ctx *ctx,
+                int64_t relateduserid, const char *other_json);
+
+#endif

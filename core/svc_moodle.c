@@ -98,6 +98,13 @@ static int m_hash_passwords(ts_run *r, const char *const *plain, char **out, siz
                                         (int)cfg_getint(c, "threads"));
 }
 
+static int m_lang_installed(ts_run *r, const char *code)
+{
+    return moodle_lang_installed(config_module_str(r->e->cfg, "moodle", "dataroot"), code);
+}
+
+static int m_auth_plugin(ts_run *r, const char *name) { return moodle_auth_plugin(r->e->site, name); }
+
 const ts_moodle_api svc_moodle = {
     .api = { sizeof(ts_moodle_api), TS_MOODLE_API_VERSION, TS_MOODLE_API },
     .config = m_config,
@@ -114,4 +121,8 @@ const ts_moodle_api svc_moodle = {
     .set_user_preference = m_set_pref,
     .hash_passwords = m_hash_passwords,
     .check_password = moodle_check_password,
+    .email_valid = moodle_email_valid,
+    .country_valid = moodle_country_valid,
+    .lang_installed = m_lang_installed,
+    .auth_plugin = m_auth_plugin,
 };

@@ -102,6 +102,16 @@ static db *my_open(const db_params *p, char *err, size_t errlen)
         free(d);
         return NULL;
     }
+    /* A server configured without strict mode cuts an overlong value to the column and
+     * says nothing: the line would be reported OK and a re-run would create a second
+     * object.  Strict mode on our session makes it an error of that line instead. */
+    if (mysql_query(d->m, "SET SESSION sql_mode = 'STRICT_ALL_TABLES,"
+                          "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'") != 0) {
+        snprintf(err, errlen, "MariaDB: cannot set a strict sql_mode: %s", mysql_error(d->m));
+        mysql_close(d->m);
+        free(d);
+        return NULL;
+    }
     return &d->base;
 }
 

@@ -102,6 +102,14 @@ const char *moodle_password_scheme(const moodle_site *s, int fast, int *cost);
 int moodle_hash_passwords_scheme(const char *scheme, const char *const *plain, char **out,
                                  size_t n, int cost, int threads);
 
+/* facts.c: values Moodle's own upload checks.  1 valid, 0 not. */
+int moodle_email_valid(const char *email);          /* validate_email()          */
+int moodle_country_valid(const char *code);         /* ISO 3166-1, upper case    */
+/* 1 installed, 0 not, -1 cannot tell (no dataroot: language packs live there). */
+int moodle_lang_installed(const char *dataroot, const char *code);
+/* 2 installed and enabled, 1 installed but disabled, 0 no such plugin. */
+int moodle_auth_plugin(moodle_site *s, const char *name);
+
 /* The columns of {user} at this site's version, NULL-terminated (*n without it). */
 const char *const *moodle_user_columns(const moodle_site *s, size_t *n);
 /* Path of a context by id: 0 found, 1 not found, -1 error. */

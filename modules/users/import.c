@@ -2,7 +2,7 @@
  * update or deletion of the account, its profile fields, cohort and course sets.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Spec 20 §3 "Engine" rules.  Lookups use the per-batch store filled by prefetch (one
+ * Spec 20 §3 "Engine" rules.  Lookups use the core's resolver, filled by prefetch (one
  * query per key kind for the whole batch); the row then only writes.
  */
 #include <stdio.h>
@@ -276,7 +276,7 @@ invalid:
         if (o && *o)
             l->oldusername = U->utf8_lower(o);
     }
-    return 0;
+    return users_check_values(s, l);
 }
 
 /* --- collisions (spec 20 §3.4, engine rules) ------------------------------------------------ */

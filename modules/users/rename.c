@@ -1,7 +1,7 @@
 /* Renames through the oldusername column (spec 20 §3.3, engine rules).
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The rename is done in the batch's store only: the account's new username is written
+ * The rename is done in the resolver's record only: the account's new username is written
  * by the update of the same line (one UPDATE, one user_updated event), and undone with
  * the rest of the line when the line fails.
  */

@@ -194,6 +194,9 @@ char *password_value(users_state *s, uline *l, const urec *r, int *changed);
 /* Events and preference that follow a password change (moodle-writes §1.1/1.2). */
 int password_changed(users_state *s, int64_t userid, int64_t ctxid, const char *auth);
 
+/* checks.c: what Moodle's upload checks (WARN, or ERROR with -1). */
+int users_check_values(users_state *s, uline *l);
+
 /* profile.c */
 int profile_begin(users_state *s);
 /* Does any profile column of the line differ from what `r` holds (r NULL: new)? */

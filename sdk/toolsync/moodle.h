@@ -101,6 +101,14 @@ typedef struct ts_moodle_api {
     int (*hash_passwords)(ts_run *run, const char *const *plain, char **out, size_t n);
     /* 1 when plain matches the stored hash, 0 otherwise. */
     int (*check_password)(const char *plain, const char *hash);
+
+    /* --- values Moodle's own upload checks (1 valid, 0 not) ------------------------------ */
+    int (*email_valid)(const char *email);            /* validate_email()           */
+    int (*country_valid)(const char *code);           /* ISO 3166-1 alpha-2, "FR"   */
+    /* A language pack: 1 installed, 0 not, -1 cannot tell (moodle.dataroot unset). */
+    int (*lang_installed)(ts_run *run, const char *code);
+    /* An authentication plugin: 2 enabled, 1 installed but disabled, 0 none. */
+    int (*auth_plugin)(ts_run *run, const char *name);
 } ts_moodle_api;
 
 #ifdef __cplusplus

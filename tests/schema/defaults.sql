@@ -150,6 +150,17 @@ INSERT INTO {config} (name, value) VALUES
   ('groupenrolmentkeypolicy', '1');
 
 INSERT INTO {config_plugins} (plugin, name, value) VALUES
+  ('auth_cas', 'version', '2023042400'),
+  ('auth_db', 'version', '2023042400'),
+  ('auth_email', 'version', '2023042400'),
+  ('auth_ldap', 'version', '2023042400'),
+  ('auth_lti', 'version', '2023042400'),
+  ('auth_mnet', 'version', '2023042400'),
+  ('auth_nologin', 'version', '2023042400'),
+  ('auth_none', 'version', '2023042400'),
+  ('auth_oauth2', 'version', '2023042400'),
+  ('auth_shibboleth', 'version', '2023042400'),
+  ('auth_webservice', 'version', '2023042400'),
   ('tool_log', 'version', '2023042400'),
   ('tool_log', 'enabled_stores', 'logstore_standard'),
   ('logstore_standard', 'version', '2023042400'),

@@ -498,6 +498,35 @@ static void run(const char *label, const db_params *p, int nbench)
     db_close(d);
 }
 
+/* A server set up without strict mode must still refuse an overlong value from us (it
+ * would otherwise cut it and say nothing). */
+static void test_strict(const db_params *p)
+{
+    char err[512];
+    db *admin = db_open(p, err, sizeof err);
+    if (!admin || db_exec_script(admin, "SET GLOBAL sql_mode = ''") != 0) {
+        printf("# skip mariadb strict mode: cannot change the server's sql_mode\n");
+        db_close(admin);
+        return;
+    }
+    db *d = db_open(p, err, sizeof err);      /* a session opened under the lax server */
+    TAP_OK(d && db_exec_script(d, "CREATE TABLE {tsdb_short} (id BIGINT AUTO_INCREMENT "
+                               "PRIMARY KEY, v VARCHAR(5))") == 0, "%s: short table", L);
+    db_stmt *st = d ? db_prepare(d, "INSERT INTO {tsdb_short} (v) VALUES (?)") : NULL;
+    int rc = st ? db_exec(st, "s", "abcdefghij") : 0;
+    if (rc == 0 && d)
+        rc = db_sync(d);
+    TAP_OK(st && rc != 0, "%s: an overlong value is an error under a lax server", L);
+    if (st)
+        db_finalize(st);
+    if (d) {
+        db_exec_script(d, "DROP TABLE {tsdb_short}");
+        db_close(d);
+    }
+    db_exec_script(admin, "SET GLOBAL sql_mode = DEFAULT");
+    db_close(admin);
+}
+
 static int env_params(db_params *p, const char *pfx, ts_db_kind kind)
 {
     char k[32];
@@ -547,6 +576,8 @@ int main(void)
         printf("# skip pgsql: no server\n");
     if (env_params(&p, "TS_MY", TS_DB_MARIADB)) {
         run("mariadb", &p, nbench);
+        L = "mariadb";
+        test_strict(&p);
         p.host = "";                    /* the same through the unix socket */
         if (p.socket) {
             char err[512];

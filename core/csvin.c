@@ -74,6 +74,9 @@ struct csvin {
     int toolong;
     FILE *spill;              /* while toolong: the whole raw text (a private tmpfile)  */
     struct csvin_qstate q;    /* valid while toolong                                  */
+    struct csvin_qstate fq;   /* the record's fields as written: which were quoted     */
+    unsigned char *qflag;     /* qflag[i]: field i was written quoted                  */
+    size_t qcap, qmax;        /* allocated; highest index set + 1                      */
     int bad;                  /* an invalid byte was found in this record              */
     csvin_error bad_err;
 
@@ -303,6 +306,28 @@ static int raw_add(csvin *in, const unsigned char *s, size_t n, int kind)
     return 0;
 }
 
+/* The field mirror saw field `field` open with a quote. */
+static void on_quoted(void *ctx, long field)
+{
+    csvin *in = ctx;
+    size_t f = (size_t)field;
+    if (grow((void **)&in->qflag, &in->qcap, f + 1, 1)) {
+        in->oom = 1;
+        return;
+    }
+    while (in->qmax <= f)
+        in->qflag[in->qmax++] = 0;
+    in->qflag[f] = 1;
+}
+
+static void start_fields(csvin *in)
+{
+    csvin_q_init(&in->fq, in->rec_line);
+    in->fq.on_quoted = on_quoted;
+    in->fq.ctx = in;
+    in->qmax = 0;
+}
+
 /* libcsv field callback: the cleaned value is stored in fbuf. */
 static void on_field(void *s, size_t len, void *data)
 {
@@ -312,8 +337,9 @@ static void on_field(void *s, size_t len, void *data)
         in->oom = 1;
         return;
     }
+    int quoted = in->nf < in->qmax && in->qflag[in->nf];
     in->foff[in->nf++] = in->flen;
-    in->flen += csvin_clean_value(s, len, in->fbuf + in->flen) + 1;
+    in->flen += csvin_clean_value(s, len, in->fbuf + in->flen, quoted) + 1;
 }
 
 /* libcsv end-of-row callback (only ever at the "\n" we add after a line). */
@@ -334,6 +360,10 @@ static void check_line(csvin *in)
         const unsigned char *m = memchr(s, ENC_MARK, n);
         bad = m ? (size_t)(m - s) : n;
     }
+    /* A NUL byte would silently cut the value (C strings): it is invalid input. */
+    const unsigned char *nul = memchr(s, 0, bad);
+    if (nul)
+        bad = (size_t)(nul - s);
     if (bad == n)
         return;
     long col = 1;
@@ -341,8 +371,13 @@ static void check_line(csvin *in)
         col += (s[i] & 0xC0) != 0x80;
     char t[256];
     in->bad = 1;
-    if (in->cd == (iconv_t)-1) {
-        snprintf(t, sizeof t, "invalid UTF-8 (byte 0x%02X) at line %ld, column %ld",
+    if (nul) {
+        snprintf(t, sizeof t, "NUL byte at line %ld, column %ld (not allowed in a value)",
+                 in->line, col);
+        set_err(&in->bad_err, "nulbyte", in->line, col, t);
+    } else if (in->cd == (iconv_t)-1) {
+        snprintf(t, sizeof t, "invalid UTF-8 (byte 0x%02X) at line %ld, column %ld; if the "
+                 "file is not UTF-8, set encoding (e.g. encoding = \"ISO-8859-1\")",
                  s[bad], in->line, col);
         set_err(&in->bad_err, "invalidutf8", in->line, col, t);
     } else {
@@ -394,6 +429,22 @@ static void rec_fill(csvin *in, csv_record *rec)
     rec->fields = NULL;
 }
 
+/* raw is a C string: a record holding NUL bytes reaches the tryback byte for byte
+ * through a private temporary file instead. */
+static void spill_if_nul(csvin *in, csv_record *rec)
+{
+    if (!memchr(in->rbuf, 0, in->rlen))
+        return;
+    if (in->spill)
+        fclose(in->spill);
+    in->spill = tmpfile();
+    if (in->spill && fwrite(in->rbuf, 1, in->rlen, in->spill) == in->rlen &&
+        fflush(in->spill) == 0) {
+        rewind(in->spill);
+        rec->raw_file = in->spill;
+    }
+}
+
 /* The record ended (libcsv's row callback, or the mirror for a too long one). */
 static int finish_record(csvin *in, csv_record *rec, csvin_error *err)
 {
@@ -415,6 +466,7 @@ static int finish_record(csvin *in, csv_record *rec, csvin_error *err)
         if (in->cd != (iconv_t)-1 && unmark_raw(in))
             return fail_oom(in, err);
         rec_fill(in, rec);
+        spill_if_nul(in, rec);
         if (err)
             *err = in->bad_err;
         return -1;
@@ -443,11 +495,19 @@ static int end_of_line(csvin *in, unsigned char t, csv_record *rec, csvin_error 
         in->skipped++;
         return 0;
     }
-    if (in->toolong)
-        return csvin_q_term(&in->q) ? finish_record(in, rec, err) : 0;
+    if (in->toolong) {
+        if (csvin_q_term(&in->q))
+            return finish_record(in, rec, err);
+        if (t && in->spill)      /* a newline inside quotes is part of the text */
+            fwrite(&t, 1, 1, in->spill);
+        return 0;
+    }
 
     if (!in->bad)
         check_line(in);
+    csvin_q_content(&in->fq, in->rbuf + in->line_start, in->rlen - in->line_start,
+                    (unsigned char)in->sep);
+    csvin_q_term(&in->fq);
     /* feed the line and a "\n" in one call (rbuf always has 2 spare bytes) */
     size_t n = in->rlen - in->line_start;
     in->rbuf[in->rlen] = '\n';
@@ -478,6 +538,13 @@ static int at_eof(csvin *in, csv_record *rec, csvin_error *err)
     }
     in->in_record = 0;
     rec_fill(in, rec);
+    /* The rest of the file goes to the tryback whole, however long (streamed). */
+    if (in->toolong && in->spill && fflush(in->spill) == 0) {
+        rewind(in->spill);
+        rec->raw_file = in->spill;
+    } else {
+        spill_if_nul(in, rec);
+    }
     char t[256];
     snprintf(t, sizeof t, "end of file inside a quoted field opened at line %ld, column %ld",
              in->q.open_line, in->q.open_col);
@@ -617,6 +684,7 @@ int csvin_next(csvin *in, csv_record *rec, csvin_error *err)
                 in->in_record = 1;
                 in->rec_line = in->line + 1;
                 in->line_start = 0;
+                start_fields(in);
             }
         }
         size_t e = find_eol(in);
@@ -665,6 +733,7 @@ void csvin_close(csvin *in)
     free(in->fbuf);
     free(in->foff);
     free(in->fptr);
+    free(in->qflag);
     free(in);
 }
 

@@ -22,7 +22,8 @@ static void usage(FILE *out)
 "  modules                list the loaded modules and their handlers (-v: columns, options)\n"
 "  check                  check the configuration and the database; show the Moodle version\n"
 "  capture                move files from the drop directory into syncdir now\n"
-"  cleanup                delete area files older than fileareacleanupdelay days\n"
+"  cleanup                delete area outputs (archives, reports, tryback files) older\n"
+"                         than fileareacleanupdelay days; command files are never deleted\n"
 "\n"
 "Options:\n"
 "  -c, --config FILE      configuration file (default: $TOOLSYNC_CONF, else\n"
@@ -40,9 +41,11 @@ static void usage(FILE *out)
 "      --stats            print rows/s and peak memory on standard error at the end\n"
 "  -h, --help             this help;  -V, --version  the version\n"
 "\n"
-"Exit status: 0 every line applied, 1 some lines failed (see the tryback file),\n"
-"2 file rejected (missing, bad header, unreadable, busy), 3 configuration or database\n"
-"failure.  Reports are kept in <syncdir>/reports/ (text and .jsonl).  See toolsync(1).\n",
+"Exit status: 0 every line applied (or no file waiting), 1 some lines failed (see the\n"
+"tryback file), 2 file rejected (given file missing, bad header, unreadable, busy),\n"
+"3 configuration or database failure, or an output (report, tryback, archive) that\n"
+"could not be written.  Reports are kept in <syncdir>/reports/ (text and .jsonl).\n"
+"See toolsync(1).\n",
             SYSCONFDIR);
 }
 
@@ -65,7 +68,8 @@ static int capture(engine *e)
     const char *drop = config_global_str(e->cfg, "dropdir");
     if (!*drop)
         return 0;
-    int n = fs_capture(drop, config_global_str(e->cfg, "syncdir"), warn_capture, NULL);
+    int settle = (int)strtol(config_global_str(e->cfg, "capturesettle"), NULL, 10);
+    int n = fs_capture(drop, config_global_str(e->cfg, "syncdir"), settle, warn_capture, NULL);
     if (n < 0)
         ts_logf(TS_LOG_ERROR, "capture of %s failed", drop);
     else if (n > 0)
@@ -154,8 +158,7 @@ static int cmd_run(engine *e, int argc, char **argv)
         fprintf(stderr, "\n");
         return TS_EXIT_FATAL;
     }
-    if (!e->flags.no_capture && capture(e) != 0)
-        return TS_EXIT_FATAL;
+    /* The drop directory is captured by each run, under its reservation. */
     if (argc == 1)
         return run_handler(e, he, NULL);
     int worst = TS_EXIT_OK;

@@ -87,6 +87,19 @@ static void convert(csvin *in)
 }
 
 /* Makes more UTF-8 text available in ubuf.  1: some, 0: end of file, -1: I/O error. */
+/* Appends what read() gives to buf (CHUNK bytes) after *len: -1 on error, else 0, with
+ * ieof set at the end of the file. */
+static int read_more(csvin *in, unsigned char *buf, size_t *len, csvin_error *err)
+{
+    ssize_t r = read_some(in, buf + *len, CHUNK - *len, err);
+    if (r < 0)
+        return -1;
+    if (r == 0)
+        in->ieof = 1;
+    *len += (size_t)r;
+    return 0;
+}
+
 int csvin_refill(csvin *in, csvin_error *err)
 {
     in->upos = in->ulen = 0;
@@ -95,12 +108,8 @@ int csvin_refill(csvin *in, csvin_error *err)
         if (in->cd == (iconv_t)-1) {
             if (in->ieof)
                 return 0;
-            ssize_t r = read_some(in, in->ubuf + in->ulen, CHUNK - in->ulen, err);
-            if (r < 0)
+            if (read_more(in, in->ubuf, &in->ulen, err) < 0)
                 return -1;
-            if (r == 0)
-                in->ieof = 1;
-            in->ulen += (size_t)r;
             if (!in->started) {  /* the BOM is looked for on the first 3 bytes */
                 if (in->ulen < 3 && !in->ieof)
                     continue;
@@ -111,14 +120,8 @@ int csvin_refill(csvin *in, csvin_error *err)
         } else {
             if (in->ieof && !in->ilen && in->iflushed)
                 return 0;
-            if (!in->ieof && in->ilen < CHUNK) {
-                ssize_t r = read_some(in, in->ibuf + in->ilen, CHUNK - in->ilen, err);
-                if (r < 0)
-                    return -1;
-                if (r == 0)
-                    in->ieof = 1;
-                in->ilen += (size_t)r;
-            }
+            if (!in->ieof && in->ilen < CHUNK && read_more(in, in->ibuf, &in->ilen, err) < 0)
+                return -1;
             convert(in);
             /* UTF-16LE/BE and UTF-32LE/BE decoders keep the BOM as U+FEFF: drop it.
              * (Bytes EF BB BF in a Latin-1 file convert to "ï»¿", not to U+FEFF.) */

@@ -76,6 +76,15 @@ void fs_archive_name(const char *root, const char *input_name, time_t t, int seq
                      char *out, size_t len);  /* <root>/archives/<stamp>_<name>        */
 #define FS_MAX_TRIES 9999
 
+/* The first free name of a series: name(nctx, seq, out, len) writes the seq-th
+ * candidate ("" when it does not fit); make(mctx, path) creates it exclusively and
+ * returns 0, or -1 with errno (EEXIST: taken, try the next).  On success the name is
+ * left in out; -1 with errno otherwise. */
+typedef void (*fs_namer)(const void *nctx, int seq, char *out, size_t len);
+typedef int (*fs_maker)(void *mctx, const char *path);
+int fs_first_free(fs_namer name, const void *nctx, fs_maker make, void *mctx,
+                  char *out, size_t len);
+
 /* Creates a NEW file with mode 0600 whatever the umask (O_EXCL | O_NOFOLLOW: an
  * existing file or link at the path gives NULL with errno EEXIST); NULL on error. */
 #include <stdio.h>

@@ -276,30 +276,64 @@ fail:
  * Archive, cleanup, discard.
  * ------------------------------------------------------------------------------- */
 
+int fs_first_free(fs_namer name, const void *nctx, fs_maker make, void *mctx,
+                  char *out, size_t len)
+{
+    for (int seq = 1; seq <= FS_MAX_SEQ; seq++) {
+        name(nctx, seq, out, len);
+        if (!out[0]) {
+            errno = ENAMETOOLONG;
+            return -1;
+        }
+        if (make(mctx, out) == 0)
+            return 0;
+        if (errno != EEXIST)
+            break;
+    }
+    if (len)
+        out[0] = '\0';
+    return -1;
+}
+
+/* fs_first_free callbacks of the archive and of the discarded file. */
+typedef struct { const char *root, *path; time_t t; } archive_ctx;
+
+static void archive_namer(const void *c, int seq, char *out, size_t len)
+{
+    const archive_ctx *a = c;
+    fs_archive_name(a->root, a->path, a->t, seq, out, len);
+}
+
+static int copy_maker(void *src, const char *dst) { return fs_copy_private(src, dst); }
+
+static void discard_namer(const void *c, int seq, char *out, size_t len)
+{
+    /* <name>-tryback-failed[-<n>]<.ext>: still excluded from selection by its marker */
+    const char *path = c, *name = fs_basename(path);
+    size_t dot = (size_t)(name - path) + fs_ext_pos(name);
+    char num[16] = "";
+    if (seq >= 2)
+        snprintf(num, sizeof num, "-%d", seq);
+    fit(out, len, snprintf(out, len, "%.*s-tryback-failed%s%s", (int)dot, path, num, path + dot));
+}
+
+static int rename_maker(void *src, const char *dst) { return fs_rename_noreplace(src, dst); }
+
 int fs_archive(const char *root, const char *path, time_t t, char *archived, size_t len)
 {
     char dir[PATH_MAX], dst[PATH_MAX];
+    archive_ctx a = { root, path, t };
 
     if (archived && len)
         archived[0] = '\0';
     if (fs_join(dir, sizeof dir, root, FS_ARCHIVES_DIR) != 0 || fs_mkdir_private(dir) != 0)
         return -1;
     /* Never over an older archive: the next free name of this second. */
-    for (int seq = 1; seq <= FS_MAX_SEQ; seq++) {
-        fs_archive_name(root, path, t, seq, dst, sizeof dst);
-        if (!dst[0]) {
-            errno = ENAMETOOLONG;
-            return -1;
-        }
-        if (fs_copy_private(path, dst) == 0) {
-            if (archived && len)
-                snprintf(archived, len, "%s", dst);
-            return 0;
-        }
-        if (errno != EEXIST)
-            return -1;
-    }
-    return -1;
+    if (fs_first_free(archive_namer, &a, copy_maker, (void *)path, dst, sizeof dst) != 0)
+        return -1;
+    if (archived && len)
+        snprintf(archived, len, "%s", dst);
+    return 0;
 }
 
 int fs_cleanup(const char *path)
@@ -330,32 +364,15 @@ int fs_rename_noreplace(const char *src, const char *dst)
 int fs_discard_failed(const char *path, char *newpath, size_t len)
 {
     char dst[PATH_MAX];
-    const char *name = fs_basename(path);
-    size_t dot = (size_t)(name - path) + fs_ext_pos(name);
 
     if (newpath && len)
         newpath[0] = '\0';
-    /* An older discarded file keeps its name: the second one takes the next free
-     * "-tryback-failed-<n>" (still excluded from selection by its marker). */
-    for (int seq = 1; seq <= FS_MAX_SEQ; seq++) {
-        char num[16] = "";
-        if (seq >= 2)
-            snprintf(num, sizeof num, "-%d", seq);
-        int n = snprintf(dst, sizeof dst, "%.*s-tryback-failed%s%s", (int)dot, path, num,
-                         path + dot);
-        if (n < 0 || (size_t)n >= sizeof dst) {
-            errno = ENAMETOOLONG;
-            return -1;
-        }
-        if (fs_rename_noreplace(path, dst) == 0) {
-            if (newpath && len)
-                snprintf(newpath, len, "%s", dst);
-            return 0;
-        }
-        if (errno != EEXIST)
-            return -1;
-    }
-    return -1;
+    /* An older discarded file keeps its name: this one takes the next free one. */
+    if (fs_first_free(discard_namer, path, rename_maker, (void *)path, dst, sizeof dst) != 0)
+        return -1;
+    if (newpath && len)
+        snprintf(newpath, len, "%s", dst);
+    return 0;
 }
 
 /* ---------------------------------------------------------------------------------

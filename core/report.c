@@ -202,46 +202,48 @@ static void discard_files(report *r)
     free(r);
 }
 
-/* Creates the text report and its twin under the first free name of this second: both
- * exclusively, so that a report is never written over another run's. */
+typedef struct { const char *root, *name; time_t t; } name_ctx;
+
+static void namer(const void *c, int seq, char *out, size_t len)
+{
+    const name_ctx *n = c;
+    fs_report_name(n->root, n->name, n->t, seq, out, len);
+}
+
+/* Both files exclusively: a twin already there gives the text file's name back. */
+static int maker(void *c, const char *path)
+{
+    report *r = c;
+    size_t l = strlen(path);
+    free(r->txt_path);
+    free(r->json_path);
+    r->txt_path = strdup(path);
+    r->json_path = malloc(l + sizeof ".jsonl");
+    if (!r->txt_path || !r->json_path) {
+        errno = ENOMEM;
+        return -1;
+    }
+    memcpy(r->json_path, path, l);
+    memcpy(r->json_path + l, ".jsonl", sizeof ".jsonl");
+    if (!(r->txt = fs_create_private(r->txt_path)))
+        return -1;
+    if ((r->json = fs_create_private(r->json_path)))
+        return 0;
+    int e = errno;
+    fclose(r->txt);
+    r->txt = NULL;
+    unlink(r->txt_path);
+    errno = e;
+    return -1;
+}
+
+/* Creates the text report and its twin under the first free name of this second, so
+ * that a report is never written over another run's. */
 static int create_pair(report *r, const char *root, const char *input_name, time_t started)
 {
-    char path[4096];
-    for (int seq = 1; seq <= FS_MAX_TRIES; seq++) {
-        fs_report_name(root, input_name, started, seq, path, sizeof path);
-        size_t l = strlen(path);
-        if (!l || l + sizeof ".jsonl" > sizeof path) {
-            errno = ENAMETOOLONG;
-            return -1;
-        }
-        free(r->txt_path);
-        free(r->json_path);
-        r->txt_path = strdup(path);
-        r->json_path = malloc(l + sizeof ".jsonl");
-        if (!r->txt_path || !r->json_path) {
-            errno = ENOMEM;
-            return -1;
-        }
-        memcpy(r->json_path, path, l);
-        memcpy(r->json_path + l, ".jsonl", sizeof ".jsonl");
-        if (!(r->txt = fs_create_private(r->txt_path))) {
-            if (errno == EEXIST)
-                continue;
-            return -1;
-        }
-        if ((r->json = fs_create_private(r->json_path)))
-            return 0;
-        int e = errno;
-        fclose(r->txt);     /* ours, just created: give the name back */
-        r->txt = NULL;
-        unlink(r->txt_path);
-        if (e != EEXIST) {
-            errno = e;
-            return -1;
-        }
-    }
-    errno = EEXIST;
-    return -1;
+    char path[4096 - 8];
+    name_ctx n = { root, input_name, started };
+    return fs_first_free(namer, &n, maker, r, path, sizeof path);
 }
 
 report *report_open(const char *root, const char *input_name, const char *handler,

@@ -73,21 +73,23 @@ static void piece(tryback *t, const char *s)
     t->written = 1;
 }
 
+static void namer(const void *c, int seq, char *out, size_t len)
+{
+    const tryback *t = c;
+    fs_tryback_name(t->input, t->started, t->simulated, seq, out, len);
+}
+
+static int maker(void *c, const char *path)
+{
+    tryback *t = c;
+    return (t->fp = fs_create_private(path)) ? 0 : -1;
+}
+
 /* The first free name of this second, created exclusively: never another run's file. */
 static int create(tryback *t)
 {
-    for (int seq = 1; seq <= FS_MAX_TRIES; seq++) {
-        fs_tryback_name(t->input, t->started, t->simulated, seq, t->path, sizeof t->path);
-        if (!t->path[0]) {
-            errno = ENAMETOOLONG;
-            break;
-        }
-        if ((t->fp = fs_create_private(t->path)))
-            return 0;
-        if (errno != EEXIST)
-            break;
-    }
-    t->path[0] = '\0';
+    if (fs_first_free(namer, t, maker, t, t->path, sizeof t->path) == 0)
+        return 0;
     fail(t);
     return -1;
 }

@@ -467,26 +467,32 @@ static void test_names(void)
 
     fs_stamp(t, stamp);
     TAP_STREQ(stamp, "20240213-093000", "names: stamp YYYYMMDD-HHMMSS in local time");
-    fs_tryback_name("/area/in/enrols.csv", t, 0, 1, out, sizeof out);
-    TAP_STREQ(out, "/area/in/enrols_tryback_20240213-093000.csv", "names: tryback");
-    fs_tryback_name("/area/in/enrols.csv", t, 0, 3, out, sizeof out);
-    TAP_STREQ(out, "/area/in/enrols_tryback_20240213-093000-3.csv", "names: tryback, third try");
-    fs_tryback_name("/area/in/enrols.csv", t, 1, 1, out, sizeof out);
-    TAP_STREQ(out, "/area/in/enrols_tryback_sim_20240213-093000.csv", "names: simulated tryback");
-    fs_tryback_name("/area/deletecourses", t, 0, 1, out, sizeof out);
-    TAP_STREQ(out, "/area/deletecourses_tryback_20240213-093000", "names: tryback without extension");
-    fs_tryback_name("/area/v1.2/list", t, 0, 1, out, sizeof out);
-    TAP_STREQ(out, "/area/v1.2/list_tryback_20240213-093000", "names: a dot in the folder is no extension");
-    fs_tryback_name("a.b.csv", t, 0, 1, out, sizeof out);
-    TAP_STREQ(out, "a.b_tryback_20240213-093000.csv", "names: last extension only");
-    fs_report_name("/area", "/area/in/enrols.csv", t, 1, out, sizeof out);
-    TAP_STREQ(out, "/area/reports/20240213-093000_report_enrols.csv", "names: report");
-    fs_report_name("/area", "/area/in/enrols.csv", t, 2, out, sizeof out);
-    TAP_STREQ(out, "/area/reports/20240213-093000-2_report_enrols.csv", "names: report, second try");
-    fs_report_name("/area/", "noext", t, 1, out, sizeof out);
-    TAP_STREQ(out, "/area/reports/20240213-093000_report_noext", "names: report without extension");
-    fs_archive_name("/area", "/area/in/enrols.csv", t, 1, out, sizeof out);
-    TAP_STREQ(out, "/area/archives/20240213-093000_enrols.csv", "names: archive");
+    static const struct { const char *kind, *in; int sim, seq; const char *want, *what; } c[] = {
+        { "t", "/area/in/enrols.csv", 0, 1, "/area/in/enrols_tryback_20240213-093000.csv", "tryback" },
+        { "t", "/area/in/enrols.csv", 0, 3, "/area/in/enrols_tryback_20240213-093000-3.csv",
+          "tryback, third try" },
+        { "t", "/area/in/enrols.csv", 1, 1, "/area/in/enrols_tryback_sim_20240213-093000.csv",
+          "simulated tryback" },
+        { "t", "/area/deletecourses", 0, 1, "/area/deletecourses_tryback_20240213-093000",
+          "tryback without extension" },
+        { "t", "/area/v1.2/list", 0, 1, "/area/v1.2/list_tryback_20240213-093000",
+          "a dot in the folder is no extension" },
+        { "t", "a.b.csv", 0, 1, "a.b_tryback_20240213-093000.csv", "last extension only" },
+        { "r", "/area/in/enrols.csv", 0, 1, "/area/reports/20240213-093000_report_enrols.csv", "report" },
+        { "r", "/area/in/enrols.csv", 0, 2, "/area/reports/20240213-093000-2_report_enrols.csv",
+          "report, second try" },
+        { "R", "noext", 0, 1, "/area/reports/20240213-093000_report_noext", "report without extension" },
+        { "a", "/area/in/enrols.csv", 0, 1, "/area/archives/20240213-093000_enrols.csv", "archive" },
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        switch (c[i].kind[0]) {
+        case 't': fs_tryback_name(c[i].in, t, c[i].sim, c[i].seq, out, sizeof out); break;
+        case 'r': fs_report_name("/area", c[i].in, t, c[i].seq, out, sizeof out); break;
+        case 'R': fs_report_name("/area/", c[i].in, t, c[i].seq, out, sizeof out); break;
+        default:  fs_archive_name("/area", c[i].in, t, c[i].seq, out, sizeof out); break;
+        }
+        TAP_STREQ(out, c[i].want, "names: %s", c[i].what);
+    }
     char small[20];
     fs_archive_name("/area", "enrols.csv", t, 1, small, sizeof small);
     TAP_STREQ(small, "", "names: a name that does not fit is empty, not truncated");

@@ -166,26 +166,36 @@ static void test_report_nofile(void)
     free(buf);
 }
 
-/* Disk full: the file size limit makes writes fail; report_close must say so. */
-static void test_report_write_error(void)
+/* Runs body in a child whose files cannot grow past `limit` bytes (a full disk): 1 when
+ * body returned 0 there. */
+static int on_full_disk(rlim_t limit, int (*body)(void))
 {
-    char path[PATH_MAX];
-    pathf(path, sizeof path, "%s/full_report.csv", tmp);
     pid_t pid = fork();
     if (pid == 0) {
-        struct rlimit rl = { 64, 64 };
+        struct rlimit rl = { limit, limit };
         signal(SIGXFSZ, SIG_IGN);
         setrlimit(RLIMIT_FSIZE, &rl);
-        report *r = report_open(tmp, "full.csv", "enrols", "/enrols.csv", 0, 0, NULL);
-        if (!r)
-            _exit(3);
-        for (int i = 0; i < 200; i++)
-            report_row(r, i + 2, TS_OK, "enrolled", NULL, "some text to fill the file");
-        _exit(report_close(r) == -1 ? 0 : 1);
+        _exit(body() == 0 ? 0 : 1);
     }
     int st = 0;
     waitpid(pid, &st, 0);
-    TAP_OK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "report: write error → report_close -1");
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+static int fill_report(void)
+{
+    report *r = report_open(tmp, "full.csv", "enrols", "/enrols.csv", 0, 0, NULL);
+    if (!r)
+        return 3;
+    for (int i = 0; i < 200; i++)
+        report_row(r, i + 2, TS_OK, "enrolled", NULL, "some text to fill the file");
+    return report_close(r) == -1 ? 0 : 1;
+}
+
+/* Disk full: the file size limit makes writes fail; report_close must say so. */
+static void test_report_write_error(void)
+{
+    TAP_OK(on_full_disk(64, fill_report), "report: write error → report_close -1");
 }
 
 static void test_tryback(void)
@@ -248,24 +258,20 @@ static void test_tryback(void)
     umask(old);
 }
 
-/* A full disk while writing the tryback: the close says so (issue 6 item 3). */
-static void test_tryback_write_error(void)
+static int fill_tryback(void)
 {
     char input[PATH_MAX];
     pathf(input, sizeof input, "%s/full.csv", tmp);
-    pid_t pid = fork();
-    if (pid == 0) {
-        struct rlimit rl = { 100, 100 };
-        signal(SIGXFSZ, SIG_IGN);
-        setrlimit(RLIMIT_FSIZE, &rl);
-        tryback *t = tryback_new(input, 0, 0, "h");
-        for (int i = 0; i < 200; i++)
-            tryback_add(t, "a failed line that fills the file");
-        _exit(tryback_close(t) == -1 && errno == EFBIG ? 0 : 1);
-    }
-    int st = 0;
-    waitpid(pid, &st, 0);
-    TAP_OK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "tryback: write error → tryback_close -1");
+    tryback *t = tryback_new(input, 0, 0, "h");
+    for (int i = 0; i < 200; i++)
+        tryback_add(t, "a failed line that fills the file");
+    return tryback_close(t) == -1 && errno == EFBIG ? 0 : 1;
+}
+
+/* A full disk while writing the tryback: the close says so (issue 6 item 3). */
+static void test_tryback_write_error(void)
+{
+    TAP_OK(on_full_disk(100, fill_tryback), "tryback: write error → tryback_close -1");
 }
 
 int main(void)

@@ -29,6 +29,7 @@ ok() { echo "ok - $SUITE: $1"; }
 nok() { echo "not ok - $SUITE: $1"; shift; local l; for l in "$@"; do printf '# %s\n' "$l"; done; FAILS=$((FAILS + 1)); }
 # check NAME COMMAND...: passes when the command succeeds
 check() { local name=$1; shift; if "$@"; then ok "$name"; else nok "$name" "failed: $*"; fi; }
+diag() { local l; for l in "$@"; do printf "# %s\n" "$l"; done; }
 skip() { echo "# skip $SUITE: $1"; }
 
 # site KIND DIR: a fresh site (sqlite or pgsql) and DIR/conf naming DIR/sync.

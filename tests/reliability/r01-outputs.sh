@@ -60,6 +60,11 @@ for s in 0 1 2 3 4 5; do
     st=$(date -d "@$((now + s))" +%Y%m%d-%H%M%S)
     ln -s "$W/victim" "$SYNC/userimport_tryback_$st.csv" 2>/dev/null
     ln "$W/victim2" "$SYNC/reports/${st}_report_userimport.csv" 2>/dev/null
+    # the minute-stamped names older versions used: planted too, so that the check
+    # fails wherever a link is written through
+    rm -f "$SYNC/userimport_tryback_${st%??}.csv" "$SYNC/reports/${st%??}_report_userimport.csv"
+    ln "$W/victim" "$SYNC/userimport_tryback_${st%??}.csv" 2>/dev/null
+    ln "$W/victim2" "$SYNC/reports/${st%??}_report_userimport.csv" 2>/dev/null
 done
 printf 'username;firstname;lastname\nlink.bad;;Bad\n' >"$in"
 tsrun run users
@@ -68,7 +73,7 @@ check "item 3: a hard link at the report path is not written through" grep -qx p
 check "item 3: the failed line still reaches a tryback under another name" \
     bash -c "grep -qx 'link.bad;;Bad' '$SYNC'/userimport_tryback_*-2.csv"
 check "item 3: exit 1 (the line failed, nothing lost)" [ "$RC" = 1 ]
-find "$SYNC" -type l -delete; rm -f "$SYNC"/reports/*-*_report_userimport.csv
+find "$SYNC" -type l -delete; rm -f "$SYNC"/reports/*-*_report_userimport.csv "$SYNC"/userimport_tryback_*
 
 # --- items 3 and 11: a full disk keeps the input, says what failed, exits 3 -------------
 site sqlite "$W/full" || nok "site full"
@@ -91,7 +96,7 @@ if mount -t tmpfs -o size=160k tmpfs "$SYNC" 2>/dev/null; then
     rm -rf "$SYNC/reports" "$SYNC"/*_tryback_*
     echo "not a directory" >"$SYNC/archives"
     tsrun run users
-    check "item 3: an archive that cannot be written exits 3" [ "$RC" = 3 ]
+    check "item 3: an archive that cannot be written exits 3" [ "$RC" = 3 ] || diag "exit $RC: $ERR"
     check "item 3: ... and the input is not deleted (filecleanup on)" cmp -s "$SYNC/userimport.csv" "$W/full-input"
     check "item 3: ... and the message names the archive" grep -q 'cannot write the archive' "$W/err"
 else

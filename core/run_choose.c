@@ -113,8 +113,8 @@ static int choose_explicit(journey *j, const char *explicit_file)
 {
     ts_run *r = j->r;
     char real[PATH_MAX];
-    set_names(r, realpath(explicit_file, real) ? real : explicit_file,
-              realpath(explicit_file, real) ? real : explicit_file);
+    const char *path = realpath(explicit_file, real) ? real : explicit_file;
+    set_names(r, path, path);
     if (access(r->path, R_OK) == 0)
         return RUN_GO;
     int st = step_open_report(j);

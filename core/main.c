@@ -172,7 +172,15 @@ static int cmd_run(engine *e, int argc, char **argv)
     return worst;
 }
 
-int main(int argc, char **argv)
+/* What the command line asked for, before the command word. */
+typedef struct {
+    const char *conf;
+    conf_override ov[128];
+    size_t nov;
+} cli;
+
+/* Parses the options into *cl and e->flags: -1 to go on, else the exit status. */
+static int parse_options(int argc, char **argv, engine *e, cli *cl)
 {
     static const struct option longopts[] = {
         { "config", required_argument, NULL, 'c' },
@@ -188,30 +196,21 @@ int main(int argc, char **argv)
         { "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
         { NULL, 0, NULL, 0 }
     };
-    static engine eng;
-    engine *e = &eng;
-    conf_override ov[128];
-    size_t nov = 0;
-    const char *conf = getenv("TOOLSYNC_CONF");
-    char defconf[1024];
-    snprintf(defconf, sizeof defconf, "%s/toolsync/toolsync.conf", SYSCONFDIR);
-    e->flags.progress = -1;
-
     int c;
     /* '+': options stop at the command, so that "run users -x" is not reordered. */
     while ((c = getopt_long(argc, argv, "+c:s:nvqhV", longopts, NULL)) != -1) {
         switch (c) {
-        case 'c': conf = optarg; break;
+        case 'c': cl->conf = optarg; break;
         case 's': {
             char *eq = strchr(optarg, '=');
-            if (!eq || nov >= 128) {
+            if (!eq || cl->nov >= 128) {
                 fprintf(stderr, "toolsync: --set takes KEY=VALUE\n");
                 return TS_EXIT_FATAL;
             }
             *eq = 0;
-            ov[nov].key = optarg;
-            ov[nov].value = eq + 1;
-            nov++;
+            cl->ov[cl->nov].key = optarg;
+            cl->ov[cl->nov].value = eq + 1;
+            cl->nov++;
             break;
         }
         case 'n': e->flags.dry_run = 1; break;
@@ -227,6 +226,24 @@ int main(int argc, char **argv)
         default: usage(stderr); return TS_EXIT_FATAL;
         }
     }
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    static engine eng;
+    static cli cl;
+    engine *e = &eng;
+    char defconf[1024];
+    snprintf(defconf, sizeof defconf, "%s/toolsync/toolsync.conf", SYSCONFDIR);
+    e->flags.progress = -1;
+    cl.conf = getenv("TOOLSYNC_CONF");
+    int st = parse_options(argc, argv, e, &cl);
+    if (st >= 0)
+        return st;
+    const char *conf = cl.conf;
+    conf_override *ov = cl.ov;
+    size_t nov = cl.nov;
     if (optind >= argc) {
         usage(stderr);
         return TS_EXIT_FATAL;

@@ -82,6 +82,15 @@ void run_output_lost(journey *j, const char *what, const char *path, int err)
     report_file(j->r->rep, TS_ERROR, "outputlost", msg);
 }
 
+void run_note(journey *j, const char *key, const char *text)
+{
+    if (j->nnotes >= RUN_MAX_NOTES)
+        return;
+    snprintf(j->notes[j->nnotes].key, sizeof j->notes[0].key, "%s", key);
+    snprintf(j->notes[j->nnotes].text, sizeof j->notes[0].text, "%s", text);
+    j->nnotes++;
+}
+
 int step_open_report(journey *j)
 {
     ts_run *r = j->r;
@@ -95,7 +104,7 @@ int step_open_report(journey *j)
     if (r->rep) {
         snprintf(r->report_path, sizeof r->report_path, "%s", report_path(r->rep));
         for (int i = 0; i < j->nnotes; i++)
-            report_file(r->rep, TS_WARN, "captureheldback", j->notes[i]);
+            report_file(r->rep, TS_WARN, j->notes[i].key, j->notes[i].text);
         return RUN_GO;
     }
     /* No report, no outcomes: nothing is processed, the input stays. */

@@ -38,8 +38,7 @@ static void capture_note(void *ctx, const char *msg)
 {
     journey *j = ctx;
     ts_logf(TS_LOG_WARN, "%s", msg);
-    if (j && j->nnotes < RUN_MAX_NOTES)
-        snprintf(j->notes[j->nnotes++], sizeof j->notes[0], "%s", msg);
+    run_note(j, "captureheldback", msg);
 }
 
 int step_capture(journey *j)
@@ -75,8 +74,7 @@ int step_crashed_before(journey *j)
                      ? "the file is processed again now (lines already applied are found so)"
                      : "that file is no longer there");
         ts_log_event("%s", msg);
-        if (j->nnotes < RUN_MAX_NOTES)
-            snprintf(j->notes[j->nnotes++], sizeof j->notes[0], "%.690s", msg);
+        run_note(j, "previousruncrashed", msg);
         return RUN_GO;
     }
     snprintf(r->path, sizeof r->path, "%s", j->stale);

@@ -26,12 +26,15 @@ typedef struct journey {
     int begun;                 /* begin_file succeeded: free_state is owed          */
     int dry_tx;                /* the dry run's outer transaction is open           */
     int output_lost;           /* a report / tryback / archive write failed: exit 3 */
-    char notes[RUN_MAX_NOTES][700]; /* capture notices, for the report once open     */
+    /* warnings met before the report is open (capture, crash), written once it is */
+    struct { char key[32]; char text[700]; } notes[RUN_MAX_NOTES];
     int nnotes;
 } journey;
 
 /* run.c */
 int run_gbool(engine *e, const char *name);
+/* Keeps a warning for the report, which is opened later. */
+void run_note(journey *j, const char *key, const char *text);
 /* Opens the report (after the reservation); RUN_GO, or exit 3 when it cannot be
  * written (nothing is processed without a report). */
 int step_open_report(journey *j);

@@ -124,7 +124,7 @@ check "item 12: a crashed previous run is visible under -q" grep -q 'crashed' "$
 check "item 12: ... and says the file is processed again" grep -q 'processed again' "$W/err"
 check "item 12: ... and the file was processed (exit 0, 5 accounts)" \
     [ "$RC:$(sql "SELECT count(*) FROM {user} WHERE username LIKE 'first.%'")" = "0:5" ]
-check "item 12: the report says it too" grep -q 'WARN captureheldback.*crashed\|crashed' "$(ls -t "$SYNC"/reports/*_report_userimport.csv | head -1)"
+check "item 12: the report says it too" grep -q '^WARN previousruncrashed: .*processed again' "$(ls -t "$SYNC"/reports/*_report_userimport.csv | head -1)"
 printf 'discardfileonfailure = true\n' >>"$CONF"
 echo "first poisonous" >"$SYNC/userimport.csv"; crash
 tsrun -q run users

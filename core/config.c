@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "engine.h"
 
 static const char *separators[] = { ";", ",", ":", "tab", NULL };
@@ -116,6 +117,7 @@ static cfg_opt_t global_opts[] = {
     CFG_INT("archivemaxtotalsize", 4294967296, CFGF_NONE),
     CFG_INT("archivemaxentries", 100000, CFGF_NONE),
     CFG_INT("archivemaxratio", 200, CFGF_NONE),
+    CFG_INT("capturesettle", 5, CFGF_NONE),
     CFG_SEC("database", db_opts, CFGF_NONE),
     CFG_SEC("moodle", moodle_opts, CFGF_NONE),
     CFG_END()
@@ -126,11 +128,16 @@ static cfg_opt_t global_opts[] = {
 /* libconfuse's own messages, completed with the file and line and a line end. */
 static const char *parsing_path;
 static int last_line;
+static const char *override_key;    /* set while a --set value is applied */
 
 static void conf_error(cfg_t *cfg, const char *fmt, va_list ap)
 {
     int line = cfg && cfg->line ? cfg->line : last_line;
-    fprintf(stderr, "toolsync: %s:%d: ", parsing_path ? parsing_path : "toolsync.conf", line);
+    /* A bad --set value is not on any line of the file: blame the option. */
+    if (override_key)
+        fprintf(stderr, "toolsync: --set %s: ", override_key);
+    else
+        fprintf(stderr, "toolsync: %s:%d: ", parsing_path ? parsing_path : "toolsync.conf", line);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
 }
@@ -185,12 +192,14 @@ static int apply_overrides(cfg_t *cfg, const conf_override *ov, size_t nov, int 
             free(copy);
             continue;
         }
-        if (!cfg_setopt(target, opt, ov[i].value)) {
+        override_key = ov[i].key;
+        int bad = !cfg_setopt(target, opt, ov[i].value) ||
+                  (opt->validcb && opt->validcb(target, opt) != 0);
+        override_key = NULL;
+        if (bad) {
             fprintf(stderr, "toolsync: --set %s: invalid value '%s'\n", ov[i].key, ov[i].value);
             return -1;
         }
-        if (opt->validcb && opt->validcb(target, opt) != 0)
-            return -1;
     }
     return 0;
 }
@@ -306,6 +315,19 @@ static cfg_opt_t *module_opts(const ts_module_desc *d)
     return o;
 }
 
+/* A database password in a file other users may read is a leak waiting to happen: say
+ * so (the file still works, as a site may rely on group or ACL arrangements). */
+static void warn_open_password(cfg_t *cfg, const char *path)
+{
+    struct stat st;
+    cfg_t *d = cfg_getsec(cfg, "database");
+    const char *pw = d ? cfg_getstr(d, "password") : NULL;
+    if (!pw || !*pw || stat(path, &st) != 0 || !(st.st_mode & S_IROTH))
+        return;
+    ts_logf(TS_LOG_WARN, "%s holds the database password and is readable by other users "
+            "(mode %03o): chmod o-r %s", path, (unsigned)(st.st_mode & 0777), path);
+}
+
 cfg_t *config_parse_full(const char *path, const conf_override *ov, size_t nov,
                          const module_entry *mods, size_t nmods)
 {
@@ -327,6 +349,7 @@ cfg_t *config_parse_full(const char *path, const conf_override *ov, size_t nov,
         cfg_free(cfg);
         return NULL;
     }
+    warn_open_password(cfg, path);
     return cfg;
 }
 

@@ -22,8 +22,7 @@
 #include "config.h"
 #endif
 
-#include "csvin.h"
-#include "csvin_scan.h"
+#include "csvin_private.h"
 
 #include <csv.h>
 #include <errno.h>
@@ -36,201 +35,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CHUNK            (64 * 1024)
-#define UCAP             (CHUNK * 4 + 64)  /* iconv output room for one input chunk  */
-#define DEFAULT_MAX      (1024 * 1024)
-#define TOOLONG_PREFIX   1024              /* raw text kept for a too long record     */
-/* Put in the UTF-8 stream where the source had bytes invalid in its declared encoding.
- * 0xFF never occurs in UTF-8 and iconv's output is valid UTF-8, so the per-line check
- * finds it and reports line and column like an invalid UTF-8 byte. */
-#define ENC_MARK         0xFF
-
-enum { LS_START, LS_SKIP, LS_RECORD };           /* what the current physical line is */
-enum { RAW_CONTENT, RAW_TERM, RAW_LF_AFTER_CR }; /* kinds of bytes added to a record  */
-
-struct csvin {
-    int fd;
-    iconv_t cd;               /* (iconv_t)-1: the source is UTF-8                      */
-    char sep;
-    size_t max_record;
-    char encoding[64];
-
-    unsigned char *ibuf;      /* source bytes waiting for iconv (non-UTF-8 only)       */
-    size_t ilen;
-    int ieof, iflushed;
-    unsigned char *ubuf;      /* UTF-8 text: [upos, ulen) not yet looked at            */
-    size_t upos, ulen;
-    size_t lf_at, cr_at;      /* cached next LF / CR in ubuf (SIZE_MAX = unknown)      */
-    int started;              /* BOM already looked for                               */
-
-    long line;                /* physical lines completed                             */
-    int lstate;               /* LS_*: the current physical line                       */
-    int after_cr;             /* last line ended with CR: a following LF belongs to it */
-
-    int in_record;
-    long rec_line;
-    unsigned char *rbuf;      /* raw text of the current record (+2 spare bytes)       */
-    size_t rlen, rcap, line_start;
-    int toolong;
-    FILE *spill;              /* while toolong: the whole raw text (a private tmpfile)  */
-    struct csvin_qstate q;    /* valid while toolong                                  */
-    int bad;                  /* an invalid byte was found in this record              */
-    csvin_error bad_err;
-
-    struct csv_parser csv;
-    int row_done, oom;
-    char *fbuf;               /* field values, NUL-separated                           */
-    size_t flen, fcap;
-    size_t *foff;             /* offsets of the values in fbuf                         */
-    size_t nf, focap;
-    char **fptr;              /* pointers handed out in csv_record (nf + 1)            */
-    size_t fpcap;
-
-    long skipped;
-    long long offset, size;
-    int done;                 /* end of file reached or fatal error                    */
-};
-
-static void set_err(csvin_error *err, const char *key, long line, long column,
-                    const char *text)
-{
-    if (!err)
-        return;
-    err->line = line;
-    err->column = column;
-    snprintf(err->key, sizeof err->key, "%s", key);
-    snprintf(err->text, sizeof err->text, "%s", text);
-}
-
 static int is_utf8_name(const char *e)
 {
     return !strcasecmp(e, "UTF-8") || !strcasecmp(e, "UTF8");
 }
 
-/* ------------------------------------------------------------------ input */
-
-/* read() into dst: bytes read, 0 at end of file, -1 on error (err filled). */
-static ssize_t read_some(csvin *in, unsigned char *dst, size_t room, csvin_error *err)
-{
-    for (;;) {
-        ssize_t r = read(in->fd, dst, room);
-        if (r >= 0) {
-            in->offset += r;
-            return r;
-        }
-        if (errno == EINTR)
-            continue;
-        char t[160];
-        snprintf(t, sizeof t, "read error: %s", strerror(errno));
-        set_err(err, "ioerror", in->line + 1, 0, t);
-        return -1;
-    }
-}
-
-/* One round of conversion of ibuf into ubuf (sources that are not UTF-8).  Bytes
- * invalid in the source encoding become one ENC_MARK each; an incomplete sequence at
- * the end of ibuf waits for the next chunk (or becomes one ENC_MARK at end of file). */
-static void convert(csvin *in)
-{
-    char *src = (char *)in->ibuf, *dst = (char *)in->ubuf + in->ulen;
-    size_t left = in->ilen, room = UCAP - in->ulen;
-
-    while (left) {
-        if (iconv(in->cd, &src, &left, &dst, &room) != (size_t)-1)
-            break;
-        int e = errno;
-        if (e == E2BIG)
-            break;
-        if (e == EINVAL && !in->ieof && (src != (char *)in->ibuf || left < CHUNK))
-            break;               /* incomplete sequence: wait for more input */
-        if (room < 1)
-            break;
-        *dst++ = (char)ENC_MARK; /* EILSEQ, or a sequence that can never complete */
-        room--;
-        if (e == EINVAL && in->ieof) {
-            src += left;         /* the truncated tail of the file: one error */
-            left = 0;
-        } else {
-            src++;
-            left--;
-        }
-    }
-    memmove(in->ibuf, src, left);
-    in->ilen = left;
-    in->ulen = (size_t)(dst - (char *)in->ubuf);
-    if (in->ieof && !in->ilen && !in->iflushed) {
-        room = UCAP - in->ulen;  /* stateful encodings: back to the initial state */
-        if (room >= 32) {
-            iconv(in->cd, NULL, NULL, &dst, &room);
-            in->ulen = (size_t)(dst - (char *)in->ubuf);
-            in->iflushed = 1;
-        }
-    }
-}
-
-/* Makes more UTF-8 text available in ubuf.  1: some, 0: end of file, -1: I/O error. */
-static int refill(csvin *in, csvin_error *err)
-{
-    in->upos = in->ulen = 0;
-    in->lf_at = in->cr_at = SIZE_MAX;
-    while (in->upos == in->ulen) {
-        if (in->cd == (iconv_t)-1) {
-            if (in->ieof)
-                return 0;
-            ssize_t r = read_some(in, in->ubuf + in->ulen, CHUNK - in->ulen, err);
-            if (r < 0)
-                return -1;
-            if (r == 0)
-                in->ieof = 1;
-            in->ulen += (size_t)r;
-            if (!in->started) {  /* the BOM is looked for on the first 3 bytes */
-                if (in->ulen < 3 && !in->ieof)
-                    continue;
-                in->started = 1;
-                if (in->ulen >= 3 && !memcmp(in->ubuf, "\xEF\xBB\xBF", 3))
-                    in->upos = 3;
-            }
-        } else {
-            if (in->ieof && !in->ilen && in->iflushed)
-                return 0;
-            if (!in->ieof && in->ilen < CHUNK) {
-                ssize_t r = read_some(in, in->ibuf + in->ilen, CHUNK - in->ilen, err);
-                if (r < 0)
-                    return -1;
-                if (r == 0)
-                    in->ieof = 1;
-                in->ilen += (size_t)r;
-            }
-            convert(in);
-            /* UTF-16LE/BE and UTF-32LE/BE decoders keep the BOM as U+FEFF: drop it.
-             * (Bytes EF BB BF in a Latin-1 file convert to "ï»¿", not to U+FEFF.) */
-            if (!in->started && (in->ulen >= 3 || in->ieof)) {
-                in->started = 1;
-                if (in->ulen >= 3 && !memcmp(in->ubuf, "\xEF\xBB\xBF", 3))
-                    in->upos = 3;
-            }
-        }
-    }
-    return 1;
-}
-
-/* Position of the next CR or LF at or after upos, ulen if none.  Both positions are
- * cached so that a file using only one kind of line end stays linear. */
-static size_t find_eol(csvin *in)
-{
-    if (in->lf_at == SIZE_MAX || in->lf_at < in->upos) {
-        unsigned char *p = memchr(in->ubuf + in->upos, '\n', in->ulen - in->upos);
-        in->lf_at = p ? (size_t)(p - in->ubuf) : in->ulen;
-    }
-    if (in->cr_at == SIZE_MAX || in->cr_at < in->upos) {
-        size_t lim = in->lf_at;  /* a CR after the next LF does not matter yet */
-        unsigned char *p = memchr(in->ubuf + in->upos, '\r', lim - in->upos);
-        /* not found before lf_at: remember that, by pointing at lf_at (re-searched
-         * once upos passes it) */
-        in->cr_at = p ? (size_t)(p - in->ubuf) : lim;
-    }
-    return in->cr_at < in->lf_at ? in->cr_at : in->lf_at;
-}
 
 /* ------------------------------------------------------------------ the record */
 
@@ -303,6 +112,28 @@ static int raw_add(csvin *in, const unsigned char *s, size_t n, int kind)
     return 0;
 }
 
+/* The field mirror saw field `field` open with a quote. */
+static void on_quoted(void *ctx, long field)
+{
+    csvin *in = ctx;
+    size_t f = (size_t)field;
+    if (grow((void **)&in->qflag, &in->qcap, f + 1, 1)) {
+        in->oom = 1;
+        return;
+    }
+    while (in->qmax <= f)
+        in->qflag[in->qmax++] = 0;
+    in->qflag[f] = 1;
+}
+
+static void start_fields(csvin *in)
+{
+    csvin_q_init(&in->fq, in->rec_line);
+    in->fq.on_quoted = on_quoted;
+    in->fq.ctx = in;
+    in->qmax = 0;
+}
+
 /* libcsv field callback: the cleaned value is stored in fbuf. */
 static void on_field(void *s, size_t len, void *data)
 {
@@ -312,8 +143,9 @@ static void on_field(void *s, size_t len, void *data)
         in->oom = 1;
         return;
     }
+    int quoted = in->nf < in->qmax && in->qflag[in->nf];
     in->foff[in->nf++] = in->flen;
-    in->flen += csvin_clean_value(s, len, in->fbuf + in->flen) + 1;
+    in->flen += csvin_clean_value(s, len, in->fbuf + in->flen, quoted) + 1;
 }
 
 /* libcsv end-of-row callback (only ever at the "\n" we add after a line). */
@@ -334,6 +166,10 @@ static void check_line(csvin *in)
         const unsigned char *m = memchr(s, ENC_MARK, n);
         bad = m ? (size_t)(m - s) : n;
     }
+    /* A NUL byte would silently cut the value (C strings): it is invalid input. */
+    const unsigned char *nul = memchr(s, 0, bad);
+    if (nul)
+        bad = (size_t)(nul - s);
     if (bad == n)
         return;
     long col = 1;
@@ -341,14 +177,19 @@ static void check_line(csvin *in)
         col += (s[i] & 0xC0) != 0x80;
     char t[256];
     in->bad = 1;
-    if (in->cd == (iconv_t)-1) {
-        snprintf(t, sizeof t, "invalid UTF-8 (byte 0x%02X) at line %ld, column %ld",
+    if (nul) {
+        snprintf(t, sizeof t, "NUL byte at line %ld, column %ld (not allowed in a value)",
+                 in->line, col);
+        csvin_set_err(&in->bad_err, "nulbyte", in->line, col, t);
+    } else if (in->cd == (iconv_t)-1) {
+        snprintf(t, sizeof t, "invalid UTF-8 (byte 0x%02X) at line %ld, column %ld; if the "
+                 "file is not UTF-8, set encoding (e.g. encoding = \"ISO-8859-1\")",
                  s[bad], in->line, col);
-        set_err(&in->bad_err, "invalidutf8", in->line, col, t);
+        csvin_set_err(&in->bad_err, "invalidutf8", in->line, col, t);
     } else {
         snprintf(t, sizeof t, "bytes not valid in encoding %s at line %ld, column %ld",
                  in->encoding, in->line, col);
-        set_err(&in->bad_err, "encodingerror", in->line, col, t);
+        csvin_set_err(&in->bad_err, "encodingerror", in->line, col, t);
     }
 }
 
@@ -379,7 +220,7 @@ static int unmark_raw(csvin *in)
 
 static int fail_oom(csvin *in, csvin_error *err)
 {
-    set_err(err, "ioerror", in->line, 0, "out of memory");
+    csvin_set_err(err, "ioerror", in->line, 0, "out of memory");
     in->done = 1;
     return -1;
 }
@@ -392,6 +233,22 @@ static void rec_fill(csvin *in, csv_record *rec)
     rec->last_line = in->line;
     rec->nfields = 0;
     rec->fields = NULL;
+}
+
+/* raw is a C string: a record holding NUL bytes reaches the tryback byte for byte
+ * through a private temporary file instead. */
+static void spill_if_nul(csvin *in, csv_record *rec)
+{
+    if (!memchr(in->rbuf, 0, in->rlen))
+        return;
+    if (in->spill)
+        fclose(in->spill);
+    in->spill = tmpfile();
+    if (in->spill && fwrite(in->rbuf, 1, in->rlen, in->spill) == in->rlen &&
+        fflush(in->spill) == 0) {
+        rewind(in->spill);
+        rec->raw_file = in->spill;
+    }
 }
 
 /* The record ended (libcsv's row callback, or the mirror for a too long one). */
@@ -407,7 +264,7 @@ static int finish_record(csvin *in, csv_record *rec, csvin_error *err)
         char t[256];
         snprintf(t, sizeof t, "record longer than %zu bytes (lines %ld-%ld, maxlinelength) "
                  "not processed", in->max_record, in->rec_line, in->line);
-        set_err(err, "recordtoolong", in->rec_line, 0, t);
+        csvin_set_err(err, "recordtoolong", in->rec_line, 0, t);
         return -1;
     }
     if (in->bad) {
@@ -415,6 +272,7 @@ static int finish_record(csvin *in, csv_record *rec, csvin_error *err)
         if (in->cd != (iconv_t)-1 && unmark_raw(in))
             return fail_oom(in, err);
         rec_fill(in, rec);
+        spill_if_nul(in, rec);
         if (err)
             *err = in->bad_err;
         return -1;
@@ -443,11 +301,19 @@ static int end_of_line(csvin *in, unsigned char t, csv_record *rec, csvin_error 
         in->skipped++;
         return 0;
     }
-    if (in->toolong)
-        return csvin_q_term(&in->q) ? finish_record(in, rec, err) : 0;
+    if (in->toolong) {
+        if (csvin_q_term(&in->q))
+            return finish_record(in, rec, err);
+        if (t && in->spill)      /* a newline inside quotes is part of the text */
+            fwrite(&t, 1, 1, in->spill);
+        return 0;
+    }
 
     if (!in->bad)
         check_line(in);
+    csvin_q_content(&in->fq, in->rbuf + in->line_start, in->rlen - in->line_start,
+                    (unsigned char)in->sep);
+    csvin_q_term(&in->fq);
     /* feed the line and a "\n" in one call (rbuf always has 2 spare bytes) */
     size_t n = in->rlen - in->line_start;
     in->rbuf[in->rlen] = '\n';
@@ -478,10 +344,17 @@ static int at_eof(csvin *in, csv_record *rec, csvin_error *err)
     }
     in->in_record = 0;
     rec_fill(in, rec);
+    /* The rest of the file goes to the tryback whole, however long (streamed). */
+    if (in->toolong && in->spill && fflush(in->spill) == 0) {
+        rewind(in->spill);
+        rec->raw_file = in->spill;
+    } else {
+        spill_if_nul(in, rec);
+    }
     char t[256];
     snprintf(t, sizeof t, "end of file inside a quoted field opened at line %ld, column %ld",
              in->q.open_line, in->q.open_col);
-    set_err(err, "unterminatedquote", in->q.open_line, in->q.open_col, t);
+    csvin_set_err(err, "unterminatedquote", in->q.open_line, in->q.open_col, t);
     return -1;
 }
 
@@ -497,7 +370,7 @@ csvin *csvin_open(const char *path, const csvin_options *opt, csvin_error *err)
     const char *enc = opt && opt->encoding && *opt->encoding ? opt->encoding : "UTF-8";
     char sep = opt && opt->separator ? opt->separator : ';';
     if (sep == '"' || sep == '\r' || sep == '\n') {
-        set_err(err, "invalidseparator", 0, 0, "the separator cannot be a quote or a line end");
+        csvin_set_err(err, "invalidseparator", 0, 0, "the separator cannot be a quote or a line end");
         return NULL;
     }
     iconv_t cd = (iconv_t)-1;
@@ -506,7 +379,7 @@ csvin *csvin_open(const char *path, const csvin_options *opt, csvin_error *err)
         if (cd == (iconv_t)-1) {
             char t[200];
             snprintf(t, sizeof t, "unknown encoding \"%.100s\"", enc);
-            set_err(err, "unknownencoding", 0, 0, t);
+            csvin_set_err(err, "unknownencoding", 0, 0, t);
             return NULL;
         }
     }
@@ -521,7 +394,7 @@ csvin *csvin_open(const char *path, const csvin_options *opt, csvin_error *err)
     if (e) {
         char t[256];
         snprintf(t, sizeof t, "%.180s: %s", path, strerror(e));
-        set_err(err, "ioerror", 0, 0, t);
+        csvin_set_err(err, "ioerror", 0, 0, t);
         if (fd >= 0)
             close(fd);
         if (cd != (iconv_t)-1)
@@ -546,7 +419,7 @@ csvin *csvin_open(const char *path, const csvin_options *opt, csvin_error *err)
         close(fd);
         if (cd != (iconv_t)-1)
             iconv_close(cd);
-        set_err(err, "ioerror", 0, 0, "out of memory");
+        csvin_set_err(err, "ioerror", 0, 0, "out of memory");
         return NULL;
     }
     in->fd = fd;
@@ -587,7 +460,7 @@ int csvin_next(csvin *in, csv_record *rec, csvin_error *err)
 
     for (;;) {
         if (in->upos == in->ulen) {
-            int r = refill(in, err);
+            int r = csvin_refill(in, err);
             if (r < 0) {
                 in->done = 1;
                 return -1;
@@ -617,9 +490,10 @@ int csvin_next(csvin *in, csv_record *rec, csvin_error *err)
                 in->in_record = 1;
                 in->rec_line = in->line + 1;
                 in->line_start = 0;
+                start_fields(in);
             }
         }
-        size_t e = find_eol(in);
+        size_t e = csvin_find_eol(in);
         if (e > in->upos && in->lstate == LS_RECORD &&
             raw_add(in, in->ubuf + in->upos, e - in->upos, RAW_CONTENT))
             return fail_oom(in, err);
@@ -665,6 +539,7 @@ void csvin_close(csvin *in)
     free(in->fbuf);
     free(in->foff);
     free(in->fptr);
+    free(in->qflag);
     free(in);
 }
 

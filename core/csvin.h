@@ -5,7 +5,10 @@
  * UTF-8 BOM, a configurable source encoding converted to UTF-8 exactly once, LF / CRLF /
  * CR line ends, quoted fields ("a;b", doubled quotes, newlines inside quotes), tool_sync's
  * skipped lines (empty, or starting with '(' '[' '-' '#' '/' or a space), value trimming,
- * one leading/trailing '"' stripped, `&#44`/`&#59` decoding.  Each record keeps its
+ * and, for values written unquoted only (tool_sync style), one leading/trailing '"'
+ * stripped and `&#44`/`&#59` decoded; a quoted value is kept as written.  A NUL byte
+ * is an error (key nulbyte) naming line and column; the record's raw bytes then come
+ * in raw_file, as for an overlong record or an unterminated quote's rest of file.  Each record keeps its
  * physical first line number and its raw text (re-encoded to UTF-8, without the line end)
  * so that a failed record can be copied verbatim into the tryback file.
  */
@@ -29,9 +32,10 @@ typedef struct {
     long line;               /* physical line number where the record starts (1-based) */
     long last_line;          /* physical line where it ends (quoted newlines)         */
     const char *raw;         /* raw record text in UTF-8, without the final line end  */
-    FILE *raw_file;          /* recordtoolong only: the whole raw text (raw holds only a
-                                prefix), rewound; owned by the reader until the next call
-                                unless taken with csvin_take_raw_file()                 */
+    FILE *raw_file;          /* recordtoolong, nulbyte, a long unterminatedquote: the
+                                whole raw text byte for byte (raw holds a prefix),
+                                rewound; owned by the reader until the next call unless
+                                taken with csvin_take_raw_file()                        */
 } csv_record;
 
 /* Error of the reader: where and what. */
@@ -39,7 +43,7 @@ typedef struct {
     long line;
     long column;             /* 1-based character column in the physical line, 0 = n/a */
     char key[48];            /* message key: invalidutf8, unterminatedquote, recordtoolong,
-                                encodingerror, ioerror                                  */
+                                encodingerror, nulbyte, ioerror                         */
     char text[256];
 } csvin_error;
 

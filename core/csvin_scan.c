@@ -28,19 +28,27 @@ void csvin_q_content(struct csvin_qstate *q, const unsigned char *s, size_t n,
             q->col++;
         switch (q->st) {
         case CSVIN_Q_START:      /* libcsv skips blanks before a value */
-            if (c == sep || c == ' ' || c == '\t')
+            if (c == sep) {
+                q->field++;
+                break;
+            }
+            if (c == ' ' || c == '\t')
                 break;
             if (c == '"') {
                 q->st = CSVIN_Q_INQ;
                 q->open_line = q->line;
                 q->open_col = q->col;
+                if (q->on_quoted)
+                    q->on_quoted(q->ctx, q->field);
             } else {
                 q->st = CSVIN_Q_UNQ;
             }
             break;
         case CSVIN_Q_UNQ:
-            if (c == sep)
+            if (c == sep) {
                 q->st = CSVIN_Q_START;
+                q->field++;
+            }
             break;
         case CSVIN_Q_INQ:
             if (c == '"') {
@@ -49,8 +57,10 @@ void csvin_q_content(struct csvin_qstate *q, const unsigned char *s, size_t n,
             }
             break;
         case CSVIN_Q_MHE:
-            if (c == sep)
+            if (c == sep) {
                 q->st = CSVIN_Q_START;
+                q->field++;
+            }
             else if (c == ' ' || c == '\t')
                 q->spaces = 1;
             else if (c == '"') {
@@ -73,6 +83,7 @@ int csvin_q_term(struct csvin_qstate *q)
     if (q->st == CSVIN_Q_INQ)
         return 0;
     q->st = CSVIN_Q_START;
+    q->field = 0;
     return 1;
 }
 
@@ -143,12 +154,13 @@ size_t csvin_utf8_check(const unsigned char *s, size_t n)
 
 /* ------------------------------------------------------------------ values */
 
+/* NUL is not trimmed: a NUL byte is refused by the reader before values are cleaned. */
 static int is_trim(unsigned char c)
 {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\0' || c == '\v';
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v';
 }
 
-size_t csvin_clean_value(const void *src, size_t len, char *dst)
+size_t csvin_clean_value(const void *src, size_t len, char *dst, int quoted)
 {
     const unsigned char *p = src;
     unsigned char *d = (unsigned char *)dst;
@@ -157,8 +169,13 @@ size_t csvin_clean_value(const void *src, size_t len, char *dst)
         p++, len--;
     while (len && is_trim(p[len - 1]))
         len--;
-    /* tool_sync strips one quote on each side, independently (plugin compatibility:
-     * libcsv has already removed the quotes of a properly quoted value) */
+    if (quoted) {           /* `"say ""hi"""` means exactly that: nothing decoded */
+        memcpy(d, p, len);
+        d[len] = '\0';
+        return len;
+    }
+    /* tool_sync strips one quote on each side, independently (plugin compatibility for
+     * unquoted files, where a stray quote was decoration) */
     if (len && p[0] == '"')
         p++, len--;
     if (len && p[len - 1] == '"')

@@ -21,6 +21,11 @@ struct csvin_qstate {
     int spaces;               /* blanks seen in CSVIN_Q_MHE                          */
     long line, col;           /* position of the last byte fed (col in characters)   */
     long open_line, open_col; /* where the last quoted field was opened              */
+    long field;               /* index of the current field in the record            */
+    /* Called (when set) as a field opens with a quote: the reader then keeps that
+     * value as written (no tool_sync quote stripping nor &#44/&#59 decoding). */
+    void (*on_quoted)(void *ctx, long field);
+    void *ctx;
 };
 
 void csvin_q_init(struct csvin_qstate *q, long line);
@@ -36,10 +41,11 @@ void csvin_q_replay(struct csvin_qstate *q, const unsigned char *s, size_t n,
 /* Offset of the first byte that is not well-formed UTF-8 (RFC 3629), n if none. */
 size_t csvin_utf8_check(const unsigned char *s, size_t n);
 
-/* Cleans one value as libcsv gave it: trims space, tab, CR, LF, NUL, VT; strips one
- * leading and one trailing '"'; decodes `&#44` and `&#59` (each optionally followed by
- * ';') into ',' and ';'.  Writes at most len + 1 bytes (NUL-terminated) to dst and
- * returns the length of the result. */
-size_t csvin_clean_value(const void *src, size_t len, char *dst);
+/* Cleans one value as libcsv gave it: trims space, tab, CR, LF, VT.  An unquoted value
+ * (tool_sync style, `quoted` 0) also loses one leading and one trailing '"' and has
+ * `&#44` and `&#59` (each optionally followed by ';') decoded into ',' and ';' (plugin
+ * compatibility); a value written quoted is kept as the quotes delimit it.  Writes at
+ * most len + 1 bytes (NUL-terminated) to dst and returns the length of the result. */
+size_t csvin_clean_value(const void *src, size_t len, char *dst, int quoted);
 
 #endif

@@ -2,6 +2,9 @@
  * discard-on-failure renaming and the scheduled area cleanup (spec 00 §4, §7, §8, §12).
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1   /* renameat2 */
+#endif
 #ifdef HAVE_CONFIG_H
 #include <config.h>
 #endif
@@ -107,8 +110,22 @@ int fs_root_abs(const char *root, char *out, size_t len)
 void fs_stamp(time_t t, char out[16])
 {
     struct tm tm;
-    if (!localtime_r(&t, &tm) || strftime(out, 16, "%Y%m%d-%H%M", &tm) == 0)
-        snprintf(out, 16, "00000000-0000");
+    /* Seconds, not minutes: two runs of one file in the same minute (a re-run, a dry
+     * run after a real run) must not even try the same name. */
+    if (!localtime_r(&t, &tm) || strftime(out, 16, "%Y%m%d-%H%M%S", &tm) == 0)
+        snprintf(out, 16, "00000000-000000");
+}
+
+/* The stamp of run `t`, and for the seq-th try (seq >= 2) "-<seq>" after it: names are
+ * created exclusively, so a name taken by another run of the same second moves on. */
+static void stamp_seq(time_t t, int seq, char out[32])
+{
+    char stamp[16];
+    fs_stamp(t, stamp);
+    if (seq >= 2)
+        snprintf(out, 32, "%s-%d", stamp, seq);
+    else
+        snprintf(out, 32, "%s", stamp);
 }
 
 /* Writes the formatted name, or "" when it does not fit: a truncated name could point
@@ -119,34 +136,37 @@ static void fit(char *out, size_t len, int n)
         out[0] = '\0';
 }
 
-void fs_tryback_name(const char *input_path, time_t t, int simulated, char *out, size_t len)
+void fs_tryback_name(const char *input_path, time_t t, int simulated, int seq,
+                     char *out, size_t len)
 {
-    char stamp[16];
+    char stamp[32];
     const char *name = fs_basename(input_path);
     size_t dirlen = (size_t)(name - input_path);
     size_t dot = fs_ext_pos(name);
 
-    fs_stamp(t, stamp);
+    stamp_seq(t, seq, stamp);
     /* No extension → no trailing dot (the plugin wrote one; spec 00 §7). */
     int n = snprintf(out, len, "%.*s%.*s_tryback_%s%s%s", (int)dirlen, input_path,
                      (int)dot, name, simulated ? "sim_" : "", stamp, name + dot);
     fit(out, len, n);
 }
 
-void fs_report_name(const char *root, const char *input_name, time_t t, char *out, size_t len)
+void fs_report_name(const char *root, const char *input_name, time_t t, int seq,
+                    char *out, size_t len)
 {
-    char stamp[16];
-    fs_stamp(t, stamp);
+    char stamp[32];
+    stamp_seq(t, seq, stamp);
     int n = snprintf(out, len, "%s%s" FS_REPORTS_DIR "/%s_report_%s", root,
                      root[0] && root[strlen(root) - 1] == '/' ? "" : "/", stamp,
                      fs_basename(input_name));
     fit(out, len, n);
 }
 
-void fs_archive_name(const char *root, const char *input_name, time_t t, char *out, size_t len)
+void fs_archive_name(const char *root, const char *input_name, time_t t, int seq,
+                     char *out, size_t len)
 {
-    char stamp[16];
-    fs_stamp(t, stamp);
+    char stamp[32];
+    stamp_seq(t, seq, stamp);
     int n = snprintf(out, len, "%s%s" FS_ARCHIVES_DIR "/%s_%s", root,
                      root[0] && root[strlen(root) - 1] == '/' ? "" : "/", stamp,
                      fs_basename(input_name));
@@ -157,9 +177,12 @@ void fs_archive_name(const char *root, const char *input_name, time_t t, char *o
  * Private files.
  * ------------------------------------------------------------------------------- */
 
+/* Always a new file: O_EXCL never opens an existing file, nor a symbolic or hard link
+ * planted at the path, so nothing that is already there can be truncated or written
+ * through (the caller picks another name on EEXIST). */
 static int open_private(const char *path)
 {
-    return open(path, O_CREAT | O_TRUNC | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+    return open(path, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
 }
 
 FILE *fs_create_private(const char *path)
@@ -189,8 +212,7 @@ FILE *fs_create_private(const char *path)
     }
     if (fd < 0)
         return NULL;
-    /* The mode given to open() applies only to a new file: an existing one keeps its
-     * permissions unless changed here. */
+    /* Exactly 0600 whatever the umask. */
     if (fchmod(fd, 0600) != 0 || !(fp = fdopen(fd, "w"))) {
         int e = errno;
         close(fd);
@@ -254,20 +276,60 @@ fail:
  * Archive, cleanup, discard.
  * ------------------------------------------------------------------------------- */
 
+int fs_first_free(fs_namer name, const void *nctx, fs_maker make, void *mctx,
+                  char *out, size_t len)
+{
+    for (int seq = 1; seq <= FS_MAX_SEQ; seq++) {
+        name(nctx, seq, out, len);
+        if (!out[0]) {
+            errno = ENAMETOOLONG;
+            return -1;
+        }
+        if (make(mctx, out) == 0)
+            return 0;
+        if (errno != EEXIST)
+            break;
+    }
+    if (len)
+        out[0] = '\0';
+    return -1;
+}
+
+/* fs_first_free callbacks of the archive and of the discarded file. */
+typedef struct { const char *root, *path; time_t t; } archive_ctx;
+
+static void archive_namer(const void *c, int seq, char *out, size_t len)
+{
+    const archive_ctx *a = c;
+    fs_archive_name(a->root, a->path, a->t, seq, out, len);
+}
+
+static int copy_maker(void *src, const char *dst) { return fs_copy_private(src, dst); }
+
+static void discard_namer(const void *c, int seq, char *out, size_t len)
+{
+    /* <name>-tryback-failed[-<n>]<.ext>: still excluded from selection by its marker */
+    const char *path = c, *name = fs_basename(path);
+    size_t dot = (size_t)(name - path) + fs_ext_pos(name);
+    char num[16] = "";
+    if (seq >= 2)
+        snprintf(num, sizeof num, "-%d", seq);
+    fit(out, len, snprintf(out, len, "%.*s-tryback-failed%s%s", (int)dot, path, num, path + dot));
+}
+
+static int rename_maker(void *src, const char *dst) { return fs_rename_noreplace(src, dst); }
+
 int fs_archive(const char *root, const char *path, time_t t, char *archived, size_t len)
 {
     char dir[PATH_MAX], dst[PATH_MAX];
+    archive_ctx a = { root, path, t };
 
     if (archived && len)
         archived[0] = '\0';
     if (fs_join(dir, sizeof dir, root, FS_ARCHIVES_DIR) != 0 || fs_mkdir_private(dir) != 0)
         return -1;
-    fs_archive_name(root, path, t, dst, sizeof dst);
-    if (!dst[0]) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    if (fs_copy_private(path, dst) != 0)
+    /* Never over an older archive: the next free name of this second. */
+    if (fs_first_free(archive_namer, &a, copy_maker, (void *)path, dst, sizeof dst) != 0)
         return -1;
     if (archived && len)
         snprintf(archived, len, "%s", dst);
@@ -279,21 +341,34 @@ int fs_cleanup(const char *path)
     return unlink(path) == 0 ? 0 : -1;
 }
 
+int fs_rename_noreplace(const char *src, const char *dst)
+{
+#ifdef RENAME_NOREPLACE
+    if (renameat2(AT_FDCWD, src, AT_FDCWD, dst, RENAME_NOREPLACE) == 0)
+        return 0;
+    if (errno != EINVAL && errno != ENOSYS)
+        return -1;
+#endif
+    /* File systems without RENAME_NOREPLACE: link() refuses an existing target too. */
+    if (link(src, dst) != 0)
+        return -1;
+    if (unlink(src) != 0) {
+        int e = errno;
+        unlink(dst);
+        errno = e;
+        return -1;
+    }
+    return 0;
+}
+
 int fs_discard_failed(const char *path, char *newpath, size_t len)
 {
     char dst[PATH_MAX];
-    const char *name = fs_basename(path);
-    size_t dot = (size_t)(name - path) + fs_ext_pos(name);
 
     if (newpath && len)
         newpath[0] = '\0';
-    int n = snprintf(dst, sizeof dst, "%.*s-tryback-failed%s", (int)dot, path, path + dot);
-    if (n < 0 || (size_t)n >= sizeof dst) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    /* rename() replaces an older discarded file of the same name atomically. */
-    if (rename(path, dst) != 0)
+    /* An older discarded file keeps its name: this one takes the next free one. */
+    if (fs_first_free(discard_namer, path, rename_maker, (void *)path, dst, sizeof dst) != 0)
         return -1;
     if (newpath && len)
         snprintf(newpath, len, "%s", dst);
@@ -329,6 +404,18 @@ static int is_protected(const sweep *s, const char *rel)
             return 1;
     }
     return 0;
+}
+
+/* An output of the engine: everything under archives/ and reports/, and tryback or
+ * discarded files anywhere.  Only these are the cleanup's: an input waiting in a
+ * sub-folder or as a wildcard chunk must never go, whatever the handlers' locations. */
+static int is_output(const char *rel, const char *name)
+{
+    size_t la = strlen(FS_ARCHIVES_DIR), lr = strlen(FS_REPORTS_DIR);
+    if ((strncmp(rel, FS_ARCHIVES_DIR, la) == 0 && rel[la] == '/') ||
+        (strncmp(rel, FS_REPORTS_DIR, lr) == 0 && rel[lr] == '/'))
+        return 1;
+    return strstr(name, "_tryback_") != NULL || strstr(name, "-tryback-failed") != NULL;
 }
 
 /* Walks one directory (dfd, owned here) whose absolute path is `path` and area-relative
@@ -370,7 +457,7 @@ static void sweep_dir(sweep *s, int dfd, const char *path, const char *rel)
             sweep_dir(s, sfd, full, sub);
             continue;
         }
-        if (st.st_mtime >= s->cutoff || is_protected(s, sub))
+        if (st.st_mtime >= s->cutoff || !is_output(sub, e->d_name) || is_protected(s, sub))
             continue;
         if (unlinkat(dirfd(d), e->d_name, 0) != 0) {
             if (errno != ENOENT)

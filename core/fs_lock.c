@@ -12,6 +12,7 @@
 #include <config.h>
 #endif
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -28,6 +29,7 @@
 
 struct fs_lock {
     int fd;
+    char root[PATH_MAX];
     time_t started;
     int stale;              /* the previous holder died without releasing */
     char state[PATH_MAX];
@@ -75,6 +77,8 @@ static int write_state(const fs_lock *l, const char *file_path)
         errno = ENAMETOOLONG;
         return -1;
     }
+    /* A .tmp left by a run killed here is ours to replace (the flock is held). */
+    unlink(tmp);
     fp = fs_create_private(tmp);
     if (!fp)
         return -1;
@@ -82,13 +86,68 @@ static int write_state(const fs_lock *l, const char *file_path)
                   file_path ? file_path : "") < 0;
     bad |= fflush(fp) != 0 || fsync(fileno(fp)) != 0;
     bad |= fclose(fp) != 0;
-    if (bad || rename(tmp, l->state) != 0) {
+    if (bad)
+        goto fail;
+    /* Under the area lock: a capture never sees a state between its check and its move. */
+    int al = fs_area_lock(l->root);
+    if (al < 0)
+        goto fail;
+    bad = rename(tmp, l->state) != 0;
+    close(al);
+    if (bad)
+        goto fail;
+    return 0;
+fail:;
+    int e = errno;
+    unlink(tmp);
+    errno = e;
+    return -1;
+}
+
+int fs_area_lock(const char *root)
+{
+    char dir[PATH_MAX], path[PATH_MAX];
+    int fd, r;
+
+    if (fs_join(dir, sizeof dir, root, FS_LOCKS_DIR) != 0 || fs_mkdir_private(dir) != 0 ||
+        fs_join(path, sizeof path, dir, FS_AREA_LOCK) != 0)
+        return -1;
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        return -1;
+    do
+        r = flock(fd, LOCK_EX);
+    while (r != 0 && errno == EINTR);
+    if (r != 0) {
         int e = errno;
-        unlink(tmp);
+        close(fd);
         errno = e;
         return -1;
     }
-    return 0;
+    return fd;
+}
+
+int fs_path_reserved(const char *root, const char *path)
+{
+    char dir[PATH_MAX];
+    DIR *d;
+    struct dirent *e;
+    int hit = 0;
+
+    if (fs_join(dir, sizeof dir, root, FS_LOCKS_DIR) != 0 || !(d = opendir(dir)))
+        return 0;
+    while (!hit && (e = readdir(d)) != NULL) {
+        char st[PATH_MAX], file[PATH_MAX];
+        size_t l = strlen(e->d_name);
+        if (l < 7 || strcmp(e->d_name + l - 6, ".state") != 0 ||
+            fs_join(st, sizeof st, dir, e->d_name) != 0)
+            continue;
+        /* Live or stale alike: a dead run's file is unfinished and must stay. */
+        if (read_state(st, file, sizeof file) && *file && strcmp(file, path) == 0)
+            hit = 1;
+    }
+    closedir(d);
+    return hit;
 }
 
 int fs_reserve(const char *root, const char *name, const char *file_path,
@@ -141,10 +200,15 @@ int fs_reserve(const char *root, const char *name, const char *file_path,
         return -1;
     }
 
+    snprintf(l->root, sizeof l->root, "%s", root);
     /* The lock was free: a state left behind is a run that died. */
-    l->stale = read_state(l->state, stale_path, stale_len);
+    char dead[PATH_MAX];
+    l->stale = read_state(l->state, dead, sizeof dead);
+    if (stale_path && stale_len)
+        snprintf(stale_path, stale_len, "%s", dead);
 
-    if (write_state(l, file_path) != 0) {
+    /* No file chosen yet: keep naming the dead run's file, which is still unfinished. */
+    if (write_state(l, file_path ? file_path : dead) != 0) {
         int e = errno;
         flock(fd, LOCK_UN);
         close(fd);

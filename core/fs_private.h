@@ -5,10 +5,13 @@
 #define TS_FS_PRIVATE_H
 
 #include <stddef.h>
+#include "filestore.h"
 
 #define FS_ARCHIVES_DIR "archives"
 #define FS_REPORTS_DIR  "reports"
 #define FS_LOCKS_DIR    ".locks"
+#define FS_AREA_LOCK    "area.lock"   /* in .locks: capture vs. reservation states */
+#define FS_MAX_SEQ      FS_MAX_TRIES
 
 /* out = a + "/" + b; -1 (out = "") when it does not fit. */
 int fs_join(char *out, size_t len, const char *a, const char *b);
@@ -30,5 +33,15 @@ int fs_copy_private(const char *src, const char *dst);
 /* The area root made absolute (relative to the working directory when needed), without
  * trailing slashes ("/" stays "/").  -1 when it does not fit. */
 int fs_root_abs(const char *root, char *out, size_t len);
+
+/* rename() that never replaces an existing target (EEXIST then). */
+int fs_rename_noreplace(const char *src, const char *dst);
+
+/* Takes (and returns the fd of) the short exclusive area lock that orders capture and
+ * the reservation states; -1 on error.  Released by close(). */
+int fs_area_lock(const char *root);
+
+/* 1 when a reservation state (live or left by a dead run) names `path`. */
+int fs_path_reserved(const char *root, const char *path);
 
 #endif

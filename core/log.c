@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include "engine.h"
+#include "log.h"
 
 static ts_log_level max_level = TS_LOG_INFO;
 
@@ -28,5 +29,15 @@ void ts_logf(ts_log_level lvl, const char *fmt, ...)
     va_list ap;
     va_start(ap, fmt);
     ts_vlogf(lvl, fmt, ap);
+    va_end(ap);
+}
+
+void ts_log_event(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "toolsync: warning: ");
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
     va_end(ap);
 }

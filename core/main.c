@@ -22,7 +22,8 @@ static void usage(FILE *out)
 "  modules                list the loaded modules and their handlers (-v: columns, options)\n"
 "  check                  check the configuration and the database; show the Moodle version\n"
 "  capture                move files from the drop directory into syncdir now\n"
-"  cleanup                delete area files older than fileareacleanupdelay days\n"
+"  cleanup                delete area outputs (archives, reports, tryback files) older\n"
+"                         than fileareacleanupdelay days; command files are never deleted\n"
 "\n"
 "Options:\n"
 "  -c, --config FILE      configuration file (default: $TOOLSYNC_CONF, else\n"
@@ -40,9 +41,11 @@ static void usage(FILE *out)
 "      --stats            print rows/s and peak memory on standard error at the end\n"
 "  -h, --help             this help;  -V, --version  the version\n"
 "\n"
-"Exit status: 0 every line applied, 1 some lines failed (see the tryback file),\n"
-"2 file rejected (missing, bad header, unreadable, busy), 3 configuration or database\n"
-"failure.  Reports are kept in <syncdir>/reports/ (text and .jsonl).  See toolsync(1).\n",
+"Exit status: 0 every line applied (or no file waiting), 1 some lines failed (see the\n"
+"tryback file), 2 file rejected (given file missing, bad header, unreadable, busy),\n"
+"3 configuration or database failure, or an output (report, tryback, archive) that\n"
+"could not be written.  Reports are kept in <syncdir>/reports/ (text and .jsonl).\n"
+"See toolsync(1).\n",
             SYSCONFDIR);
 }
 
@@ -65,7 +68,8 @@ static int capture(engine *e)
     const char *drop = config_global_str(e->cfg, "dropdir");
     if (!*drop)
         return 0;
-    int n = fs_capture(drop, config_global_str(e->cfg, "syncdir"), warn_capture, NULL);
+    int settle = (int)strtol(config_global_str(e->cfg, "capturesettle"), NULL, 10);
+    int n = fs_capture(drop, config_global_str(e->cfg, "syncdir"), settle, warn_capture, NULL);
     if (n < 0)
         ts_logf(TS_LOG_ERROR, "capture of %s failed", drop);
     else if (n > 0)
@@ -156,8 +160,7 @@ static int cmd_run(engine *e, int argc, char **argv)
         fprintf(stderr, "\n");
         return TS_EXIT_FATAL;
     }
-    if (!e->flags.no_capture && capture(e) != 0)
-        return TS_EXIT_FATAL;
+    /* The drop directory is captured by each run, under its reservation. */
     if (argc == 1)
         return run_handler(e, he, NULL);
     int worst = TS_EXIT_OK;
@@ -171,7 +174,15 @@ static int cmd_run(engine *e, int argc, char **argv)
     return worst;
 }
 
-int main(int argc, char **argv)
+/* What the command line asked for, before the command word. */
+typedef struct {
+    const char *conf;
+    conf_override ov[128];
+    size_t nov;
+} cli;
+
+/* Parses the options into *cl and e->flags: -1 to go on, else the exit status. */
+static int parse_options(int argc, char **argv, engine *e, cli *cl)
 {
     static const struct option longopts[] = {
         { "config", required_argument, NULL, 'c' },
@@ -187,30 +198,21 @@ int main(int argc, char **argv)
         { "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
         { NULL, 0, NULL, 0 }
     };
-    static engine eng;
-    engine *e = &eng;
-    conf_override ov[128];
-    size_t nov = 0;
-    const char *conf = getenv("TOOLSYNC_CONF");
-    char defconf[1024];
-    snprintf(defconf, sizeof defconf, "%s/toolsync/toolsync.conf", SYSCONFDIR);
-    e->flags.progress = -1;
-
     int c;
     /* '+': options stop at the command, so that "run users -x" is not reordered. */
     while ((c = getopt_long(argc, argv, "+c:s:nvqhV", longopts, NULL)) != -1) {
         switch (c) {
-        case 'c': conf = optarg; break;
+        case 'c': cl->conf = optarg; break;
         case 's': {
             char *eq = strchr(optarg, '=');
-            if (!eq || nov >= 128) {
+            if (!eq || cl->nov >= 128) {
                 fprintf(stderr, "toolsync: --set takes KEY=VALUE\n");
                 return TS_EXIT_FATAL;
             }
             *eq = 0;
-            ov[nov].key = optarg;
-            ov[nov].value = eq + 1;
-            nov++;
+            cl->ov[cl->nov].key = optarg;
+            cl->ov[cl->nov].value = eq + 1;
+            cl->nov++;
             break;
         }
         case 'n': e->flags.dry_run = 1; break;
@@ -226,6 +228,24 @@ int main(int argc, char **argv)
         default: usage(stderr); return TS_EXIT_FATAL;
         }
     }
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    static engine eng;
+    static cli cl;
+    engine *e = &eng;
+    char defconf[1024];
+    snprintf(defconf, sizeof defconf, "%s/toolsync/toolsync.conf", SYSCONFDIR);
+    e->flags.progress = -1;
+    cl.conf = getenv("TOOLSYNC_CONF");
+    int st = parse_options(argc, argv, e, &cl);
+    if (st >= 0)
+        return st;
+    const char *conf = cl.conf;
+    conf_override *ov = cl.ov;
+    size_t nov = cl.nov;
     if (optind >= argc) {
         usage(stderr);
         return TS_EXIT_FATAL;

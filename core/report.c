@@ -202,8 +202,52 @@ static void discard_files(report *r)
     free(r);
 }
 
-report *report_open(const char *text_path, const char *handler, const char *input_display,
-                    time_t started, int simulated, FILE *echo)
+typedef struct { const char *root, *name; time_t t; } name_ctx;
+
+static void namer(const void *c, int seq, char *out, size_t len)
+{
+    const name_ctx *n = c;
+    fs_report_name(n->root, n->name, n->t, seq, out, len);
+}
+
+/* Both files exclusively: a twin already there gives the text file's name back. */
+static int maker(void *c, const char *path)
+{
+    report *r = c;
+    size_t l = strlen(path);
+    free(r->txt_path);
+    free(r->json_path);
+    r->txt_path = strdup(path);
+    r->json_path = malloc(l + sizeof ".jsonl");
+    if (!r->txt_path || !r->json_path) {
+        errno = ENOMEM;
+        return -1;
+    }
+    memcpy(r->json_path, path, l);
+    memcpy(r->json_path + l, ".jsonl", sizeof ".jsonl");
+    if (!(r->txt = fs_create_private(r->txt_path)))
+        return -1;
+    if ((r->json = fs_create_private(r->json_path)))
+        return 0;
+    int e = errno;
+    fclose(r->txt);
+    r->txt = NULL;
+    unlink(r->txt_path);
+    errno = e;
+    return -1;
+}
+
+/* Creates the text report and its twin under the first free name of this second, so
+ * that a report is never written over another run's. */
+static int create_pair(report *r, const char *root, const char *input_name, time_t started)
+{
+    char path[4096 - 8];
+    name_ctx n = { root, input_name, started };
+    return fs_first_free(namer, &n, maker, r, path, sizeof path);
+}
+
+report *report_open(const char *root, const char *input_name, const char *handler,
+                    const char *input_display, time_t started, int simulated, FILE *echo)
 {
     report *r = calloc(1, sizeof *r);
     char when[64];
@@ -211,24 +255,11 @@ report *report_open(const char *text_path, const char *handler, const char *inpu
     if (!r)
         return NULL;
     r->echo = echo;
-    if (text_path) {
-        size_t l = strlen(text_path);
-        r->txt_path = strdup(text_path);
-        r->json_path = malloc(l + sizeof ".jsonl");
-        if (!r->txt_path || !r->json_path) {
-            discard_files(r);
-            errno = ENOMEM;
-            return NULL;
-        }
-        memcpy(r->json_path, text_path, l);
-        memcpy(r->json_path + l, ".jsonl", sizeof ".jsonl");
-        if (!(r->txt = fs_create_private(r->txt_path)) ||
-            !(r->json = fs_create_private(r->json_path))) {
-            int e = errno;
-            discard_files(r);
-            errno = e;
-            return NULL;
-        }
+    if (root && create_pair(r, root, input_name, started) != 0) {
+        int e = errno;
+        discard_files(r);
+        errno = e;
+        return NULL;
     }
 
     iso_time(started, when, sizeof when);
@@ -316,15 +347,38 @@ const report_counts *report_get_counts(const report *r)
     return r ? &r->c : &none;
 }
 
-/* Flushes and closes one stream; -1 if anything written to it was lost. */
-static int finish(FILE *fp)
+/* Flushes one stream to the disk; -1 if anything written to it was lost. */
+static int sync_one(FILE *fp)
 {
-    int bad;
     if (!fp)
         return 0;
-    bad = fflush(fp) != 0 || ferror(fp);
+    int bad = fflush(fp) != 0 || ferror(fp);
+    bad |= fsync(fileno(fp)) != 0;
+    return bad ? -1 : 0;
+}
+
+/* Flushes, syncs and closes one stream; -1 if anything written to it was lost. */
+static int finish(FILE *fp)
+{
+    if (!fp)
+        return 0;
+    int bad = sync_one(fp) != 0;
     bad |= fclose(fp) != 0;
     return bad ? -1 : 0;
+}
+
+int report_sync(report *r)
+{
+    if (!r)
+        return -1;
+    int bad = sync_one(r->txt) != 0;
+    bad |= sync_one(r->json) != 0;
+    return bad ? -1 : 0;
+}
+
+const char *report_path(const report *r)
+{
+    return r && r->txt_path ? r->txt_path : "";
 }
 
 int report_close(report *r)

@@ -82,6 +82,7 @@ struct ts_run {
     struct zipin *zin;
     struct zipout *ztb;
     int output_failed;       /* a report, tryback or archive could not be written */
+    int want_tryback;        /* filefailed (and, in a dry run, simulate_tryback)        */
 
     /* counters for --stats and the progress line */
     long rows_done;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "run.h"
+#include "filestore.h"
 #include "archive/zipin.h"
 
 /* Entries are held whole while their batch runs: a few per batch keeps memory bounded
@@ -91,20 +92,39 @@ int archive_process(ts_run *r)
     return 0;
 }
 
+/* The tryback zip's name: the first free one of the input's series (fs_first_free). */
+static void tryback_namer(const void *ctx, int seq, char *out, size_t len)
+{
+    const ts_run *r = ctx;
+    fs_tryback_name(r->path, r->started, r->e->flags.dry_run, seq, out, len);
+}
+
+static int tryback_maker(void *ctx, const char *path)
+{
+    ts_run *r = ctx;
+    zipin_error err = { "", "" };
+    r->ztb = zipout_create(path, &err);
+    if (r->ztb)
+        return 0;
+    errno = strcmp(err.key, "exists") == 0 ? EEXIST : EIO;
+    return -1;
+}
+
 void archive_tryback_add(ts_run *r, const ts_row *row)
 {
     zipin_error err = { "", "" };
-    if (r->output_failed)
+    if (r->output_failed || !r->want_tryback)
         return;              /* said once: the input stays in place for a re-run */
-    if (!r->ztb && *r->tryback_path) {
-        r->ztb = zipout_create(r->tryback_path, &err);
-        if (!r->ztb) {
-            report_file(r->rep, TS_ERROR, err.key, err.text);
-            r->output_failed = 1;
-            return;
-        }
+    if (!r->ztb && fs_first_free(tryback_namer, r, tryback_maker, r, r->tryback_path,
+                                 sizeof r->tryback_path) != 0) {
+        char msg[4400];
+        snprintf(msg, sizeof msg, "cannot create the tryback archive next to %s: %s",
+                 r->path, strerror(errno));
+        report_file(r->rep, TS_ERROR, "outputlost", msg);
+        r->output_failed = 1;
+        return;
     }
-    if (r->ztb && zipout_add_entry(r->ztb, r->zin, row->line, &err) != 0) {
+    if (zipout_add_entry(r->ztb, r->zin, row->line, &err) != 0) {
         char msg[1400];
         snprintf(msg, sizeof msg, "entry %ld not copied into the tryback: %s", row->line,
                  err.text);

@@ -15,28 +15,36 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "filestore.h"
 #include "report.h"
 
 struct tryback {
-    char *path;             /* NULL: count only */
+    char *input;            /* NULL: count only */
+    time_t started;
+    int simulated;
+    char path[4096];        /* "" until created */
     char *header;           /* NULL: headerless file */
     FILE *fp;
     long count;
     int written;            /* something is already in the file: next piece needs "\n" */
     int failed;
+    int err;                /* errno of the first failure */
 };
 
-tryback *tryback_new(const char *path, const char *header_line)
+tryback *tryback_new(const char *input_path, time_t started, int simulated,
+                     const char *header_line)
 {
     tryback *t = calloc(1, sizeof *t);
     if (!t)
         return NULL;
+    t->started = started;
+    t->simulated = simulated;
     /* An empty header is treated as none: the plugin's empty first line was a bug. */
-    if ((path && !(t->path = strdup(path))) ||
+    if ((input_path && !(t->input = strdup(input_path))) ||
         (header_line && *header_line && !(t->header = strdup(header_line)))) {
-        free(t->path);
+        free(t->input);
         free(t);
         errno = ENOMEM;
         return NULL;
@@ -44,13 +52,46 @@ tryback *tryback_new(const char *path, const char *header_line)
     return t;
 }
 
+const char *tryback_path(const tryback *t)
+{
+    return t ? t->path : "";
+}
+
+static void fail(tryback *t)
+{
+    if (!t->failed)
+        t->err = errno ? errno : EIO;
+    t->failed = 1;
+}
+
 static void piece(tryback *t, const char *s)
 {
     if (t->written && putc('\n', t->fp) == EOF)
-        t->failed = 1;
+        fail(t);
     if (fputs(s, t->fp) == EOF)
-        t->failed = 1;
+        fail(t);
     t->written = 1;
+}
+
+static void namer(const void *c, int seq, char *out, size_t len)
+{
+    const tryback *t = c;
+    fs_tryback_name(t->input, t->started, t->simulated, seq, out, len);
+}
+
+static int maker(void *c, const char *path)
+{
+    tryback *t = c;
+    return (t->fp = fs_create_private(path)) ? 0 : -1;
+}
+
+/* The first free name of this second, created exclusively: never another run's file. */
+static int create(tryback *t)
+{
+    if (fs_first_free(namer, t, maker, t, t->path, sizeof t->path) == 0)
+        return 0;
+    fail(t);
+    return -1;
 }
 
 int tryback_add(tryback *t, const char *raw_line)
@@ -58,15 +99,13 @@ int tryback_add(tryback *t, const char *raw_line)
     if (!t)
         return -1;
     t->count++;
-    if (!t->path)
+    if (!t->input)
         return 0;
     if (t->failed)
         return -1;
     if (!t->fp) {
-        if (!(t->fp = fs_create_private(t->path))) {
-            t->failed = 1;
+        if (create(t) != 0)
             return -1;
-        }
         if (t->header)
             piece(t, t->header);
     }
@@ -79,15 +118,19 @@ int tryback_add_file(tryback *t, FILE *f)
     if (!t || !f)
         return -1;
     if (tryback_add(t, "") != 0 || !t->fp)
-        return t->path ? -1 : 0;
+        return t->input ? -1 : 0;
     char buf[65536];
     size_t n;
     while ((n = fread(buf, 1, sizeof buf, f)) > 0)
         if (fwrite(buf, 1, n, t->fp) != n) {
-            t->failed = 1;
+            fail(t);
             return -1;
         }
-    return ferror(f) ? -1 : 0;
+    if (ferror(f)) {
+        fail(t);
+        return -1;
+    }
+    return 0;
 }
 
 long tryback_count(const tryback *t)
@@ -102,16 +145,18 @@ int tryback_close(tryback *t)
     if (!t)
         return -1;
     if (t->fp) {
-        if (fflush(t->fp) != 0 || ferror(t->fp))
-            t->failed = 1;
+        /* A full disk may only show at the flush, the fsync or the close. */
+        if (fflush(t->fp) != 0 || ferror(t->fp) || fsync(fileno(t->fp)) != 0)
+            fail(t);
         if (fclose(t->fp) != 0)
-            t->failed = 1;
-        rc = t->failed ? -1 : 1;
-    } else {
-        rc = t->failed ? -1 : 0;
+            fail(t);
     }
-    free(t->path);
+    rc = t->failed ? -1 : t->fp ? 1 : 0;
+    int e = t->err;
+    free(t->input);
     free(t->header);
     free(t);
+    if (rc < 0)
+        errno = e;
     return rc;
 }

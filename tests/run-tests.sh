@@ -123,7 +123,7 @@ trap 'echo "interrupted" >&2; stop_servers; exit 130' INT TERM
 # ----------------------------------------------------------------------------------------
 PACKAGES=(build-essential autoconf automake libtool pkg-config libltdl-dev libcsv-dev
     libconfuse-dev libpq-dev libmariadb-dev libsqlite3-dev sqlite3 libcrypt-dev libssl-dev libzip-dev
-    postgresql mariadb-server mariadb-client php-cli)
+    postgresql mariadb-server mariadb-client php-cli clang python3)
 if [[ $INSTALL -eq 1 ]]; then
     step "installing packages"
     SUDO=()
@@ -206,6 +206,19 @@ for p in "${UNITS[@]}"; do
     log=$T/unit-$(basename "$p").log
     if [[ $p == *.sh ]]; then timeout -k 10 900 bash "$p" >"$log" 2>&1 </dev/null
     else timeout -k 10 900 "./$name" >"$log" 2>&1 </dev/null; fi
+    tally "$name" "$log" $? "$name: "
+done
+
+# ----------------------------------------------------------------------------------------
+# 4b. Reliability suite: each script tries to break one promise of the README (crashes,
+#     full disks, links, races, kill -9 loops, fuzzing); PostgreSQL cases need the server
+# ----------------------------------------------------------------------------------------
+step "reliability suite"
+for p in tests/reliability/r[0-9]*.sh; do
+    [[ -f $p ]] || continue
+    name=${p#./}
+    log=$T/rel-$(basename "$p" .sh).log
+    timeout -k 10 900 bash "$p" >"$log" 2>&1 </dev/null
     tally "$name" "$log" $? "$name: "
 done
 

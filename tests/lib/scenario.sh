@@ -228,13 +228,18 @@ hard_stop_db() {
 # area_path P: P relative to the sync area unless absolute
 area_path() { if [[ $1 == /* ]]; then printf '%s' "$1"; else printf '%s/%s' "$SYNC" "$1"; fi; }
 
+# stamp_glob S: the glob of an output stamp of minute S: toolsync names outputs
+# YYYYMMDD-HHMMSS, plus "-<n>" when that name was taken in the same second.
+stamp_glob() { printf '%s[0-5][0-9]*' "$1"; }
+
 # resolve_glob PATTERN → GLOB_HITS=(files): {stamp} stands for the stamp of the start or
-# the end of the last run (YYYYMMDD-HHMM), the rest is a shell glob under the area.
+# the end of the last run (YYYYMMDD-HHMM, seconds and "-<n>" following), the rest is a
+# shell glob under the area.
 resolve_glob() {
     local pat=$1 p s cand=()
     GLOB_HITS=()
     if [[ $pat == *'{stamp}'* ]]; then
-        for s in "${VARS[STAMP]}" "${VARS[STAMP_END]}"; do cand+=("${pat//\{stamp\}/$s}"); done
+        for s in "${VARS[STAMP]}" "${VARS[STAMP_END]}"; do cand+=("${pat//\{stamp\}/$(stamp_glob "$s")}"); done
     else
         cand=("$pat")
     fi
@@ -690,7 +695,7 @@ exec_line() {
         local b=${REPORT##*/} s ok=0
         for s in "${VARS[STAMP]}" "${VARS[STAMP_END]}"; do
             # shellcheck disable=SC2053
-            [[ -n $b && $b == ${A[0]//\{stamp\}/$s} ]] && ok=1
+            [[ -n $b && $b == ${A[0]//\{stamp\}/$(stamp_glob "$s")} ]] && ok=1
         done
         if (( ok )); then pass; else fail "$CUR_DESC" "report of the last run: ${REPORT:-none}"; fi ;;
     tryback-is)
@@ -711,7 +716,7 @@ exec_line() {
         local b=${TRYBACK##*/} s ok=0
         for s in "${VARS[STAMP]}" "${VARS[STAMP_END]}"; do
             # shellcheck disable=SC2053
-            [[ -n $b && $b == ${A[0]//\{stamp\}/$s} ]] && ok=1
+            [[ -n $b && $b == ${A[0]//\{stamp\}/$(stamp_glob "$s")} ]] && ok=1
         done
         if (( ok )); then pass; else fail "$CUR_DESC" "tryback of the last run: ${TRYBACK:-none}"; fi ;;
     no-tryback)

@@ -109,7 +109,7 @@ check "more values than columns: errorbadcount, the others applied" "[ $rc = 1 ]
 # --- file selection, reservation, archive ------------------------------------------------
 rm -f "$work/sync/echo.csv" "$work"/sync/reports/*
 rc=$(run run echo)
-check "a missing default file: exit 2 and filenotfound in a stored report" "[ $rc = 2 ] && report echo.csv | grep -q filenotfound"
+check "no file waiting: exit 0 and no report (issue 6 item 12)" "[ $rc = 0 ] && ! ls '$work'/sync/reports/*_report_echo.csv >/dev/null 2>&1"
 printf 'key;value\nl1;v\n' > "$work/sync/echo.csv"
 mkdir -p "$work/sync/.locks"
 ( flock -x 9; sleep 3 ) 9>"$work/sync/.locks/echo.lock" &

@@ -214,8 +214,8 @@ static void test_quotes(void)
     read_all(puts_("h1;h2;h3\n\"a;b\";\"say \"\"hi\"\"\";\"two\nlines\"\nnext;x\n"
                    "\"c\r\n# not a comment\r\nd\";\"\";z\r\nlast\r\n"), NULL, &R);
     TAP_OK(R.n == 5, "quotes: five records");
-    TAP_OK(FIELDS(&R.it[1], "a;b", "say \"hi", "two\nlines"),
-           "quotes: separator, doubled quotes (then one '\"' stripped), newline");
+    TAP_OK(FIELDS(&R.it[1], "a;b", "say \"hi\"", "two\nlines"),
+           "quotes: separator, doubled quotes kept whole in a quoted value, newline");
     TAP_OK(R.it[1].line == 2 && R.it[1].last_line == 3, "quotes: first and last line");
     TAP_STREQ(R.it[1].raw, "\"a;b\";\"say \"\"hi\"\"\";\"two\nlines\"",
               "quotes: raw keeps the quotes and the inner newline");
@@ -237,15 +237,23 @@ static void test_values(void)
 {
     read_all(puts_("x; a\t ;\"  b  \";\v c\v\n"), NULL, &R);
     TAP_OK(FIELDS(&R.it[0], "x", "a", "b", "c"), "values: trimmed");
+    /* Issue 6 item 10: the tool_sync compatibility (one '"' stripped each side, &#44 /
+     * &#59 decoded) applies to unquoted values only; a quoted value is as written. */
     read_all(puts_("\"\"\"Misc/T1\"\"\";ab\";\"\"\"only lead\";x\n"), NULL, &R);
-    TAP_OK(FIELDS(&R.it[0], "Misc/T1", "ab", "only lead", "x"),
-           "values: one leading and one trailing '\"' stripped");
+    TAP_OK(FIELDS(&R.it[0], "\"Misc/T1\"", "ab", "\"only lead", "x"),
+           "values: a quoted value keeps its inner quotes; an unquoted one loses one each side");
+    read_all(puts_("a\"b\";Misc/T3\"\n"), NULL, &R);
+    TAP_OK(FIELDS(&R.it[0], "a\"b", "Misc/T3"),
+           "values: unquoted tool_sync style: one trailing '\"' stripped");
     read_all(puts_("a&#44b;\"c&#44;d\";e&#59f;\"g&#59;h\";&#44&#44;&#4;&#;&\n"), NULL, &R);
-    TAP_OK(FIELDS(&R.it[0], "a,b", "c,d", "e;f", "g;h", ",,", "&#4", "&#", "&"),
-           "values: &#44 and &#59 (optional ';') decoded");
+    TAP_OK(FIELDS(&R.it[0], "a,b", "c&#44;d", "e;f", "g&#59;h", ",,", "&#4", "&#", "&"),
+           "values: &#44 and &#59 (optional ';') decoded in unquoted values only");
     TAP_OK(R.it[0].rc == 1 && !strcmp(R.it[0].raw,
            "a&#44b;\"c&#44;d\";e&#59f;\"g&#59;h\";&#44&#44;&#4;&#;&"),
            "values: raw text not decoded");
+    read_all(puts_("h1;h2\n\"x\ny\";\"&#59\"\n"), NULL, &R);
+    TAP_OK(R.n == 2 && FIELDS(&R.it[1], "x\ny", "&#59"),
+           "values: the quoted field index follows quoted newlines");
 }
 
 static void test_encodings(void)
@@ -398,6 +406,87 @@ static void test_unterminated(void)
     TAP_OK(R.n == 2 && R.it[1].rc == -1 && !strcmp(R.it[1].err.key, "unterminatedquote") &&
            R.it[1].err.line == 2 && R.it[1].err.column == 10,
            "unterminated: also after the record outgrew the limit");
+}
+
+/* The bytes of the first failing record's raw_file ("" and *len 0 when none). */
+static char *failed_raw_file(const char *path, const csvin_options *o, size_t *len,
+                             csvin_error *err_out)
+{
+    csvin *in = csvin_open(path, o, NULL);
+    char *buf = NULL;
+    *len = 0;
+    for (;;) {
+        csv_record rec;
+        csvin_error err;
+        int rc = csvin_next(in, &rec, &err);
+        if (rc == 0)
+            break;
+        if (rc < 0) {
+            *err_out = err;
+            FILE *f = csvin_take_raw_file(in);
+            if (f) {
+                FILE *m = open_memstream(&buf, len);
+                char chunk[65536];
+                size_t n;
+                while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+                    fwrite(chunk, 1, n, m);
+                fclose(m);
+                fclose(f);
+            }
+            break;
+        }
+    }
+    csvin_close(in);
+    return buf;
+}
+
+/* Issue 6 item 5: an unterminated quote with more than the record limit after it: the
+ * whole rest of the file comes back, byte for byte, streamed. */
+static void test_unterminated_long(void)
+{
+    size_t big = 3 * 1024 * 1024 + 17, len = 0;
+    char *b = malloc(big + 64);
+    size_t n = (size_t)sprintf(b, "h1;h2\nok;1\nbad;\"open");
+    size_t start = 11;  /* "bad;..." starts after "h1;h2\nok;1\n" */
+    for (size_t i = 0; n < big; i++)
+        b[n++] = i % 101 == 100 ? '\n' : i % 97 == 96 ? '\r' : (char)('a' + i % 26);
+    csvin_error err;
+    memset(&err, 0, sizeof err);
+    char *got = failed_raw_file(put(b, n), NULL, &len, &err);
+    TAP_OK(!strcmp(err.key, "unterminatedquote"), "unterminated long: reported");
+    TAP_OK(got && len == n - start && memcmp(got, b + start, len) == 0,
+           "unterminated long: the whole rest of the file, byte for byte (%zu of %zu bytes)",
+           len, n - start);
+    free(got);
+    free(b);
+}
+
+/* Issue 6 item 8: a NUL byte is an error naming line and column; the raw line comes
+ * back whole (not cut at the NUL). */
+static void test_nul(void)
+{
+    static const char data[] = "h1;h2\nJo\0hn;x\nnext;y\n";
+    read_all(put(data, sizeof data - 1), NULL, &R);
+    TAP_OK(R.n == 3 && R.it[1].rc == -1 && !strcmp(R.it[1].err.key, "nulbyte") &&
+           R.it[1].err.line == 2 && R.it[1].err.column == 3,
+           "nul: ERROR nulbyte at line 2, column 3");
+    TAP_OK(R.it[2].rc == 1 && FIELDS(&R.it[2], "next", "y"), "nul: the next line is read");
+    size_t len = 0;
+    csvin_error err;
+    char *got = failed_raw_file(put(data, sizeof data - 1), NULL, &len, &err);
+    TAP_OK(got && len == 7 && memcmp(got, "Jo\0hn;x", 7) == 0,
+           "nul: the raw line byte for byte (NUL included)");
+    if (!(got && len == 7))
+        printf("# got %zu bytes, key %s\n", len, err.key);
+    free(got);
+}
+
+/* Issue 6 item 16: invalid UTF-8 hints at the encoding setting. */
+static void test_utf8_hint(void)
+{
+    read_all(puts_("h\nCaf\xE9\n"), NULL, &R);
+    TAP_OK(R.n == 2 && R.it[1].rc == -1 && strstr(R.it[1].err.text, "set encoding"),
+           "utf8: the message suggests setting encoding");
 }
 
 static void test_errors(void)
@@ -601,6 +690,9 @@ int main(int argc, char **argv)
     test_invalid_utf8();
     test_toolong();
     test_unterminated();
+    test_unterminated_long();
+    test_nul();
+    test_utf8_hint();
     test_errors();
     test_chunk_boundaries();
     test_sample();

@@ -248,7 +248,7 @@ static void test_capture(void)
 #define D(name) (pathf(p, sizeof p, "%s/%s", drop, name), p)
 #define A(name) (pathf(p, sizeof p, "%s/%s", area, name), p)
     put_file(A("a.csv"), "old");
-    put_file(D("a.csv"), "new");
+    put_file(D("a.csv"), "new\n");
     put_file(D("_out.csv"), "out");
     put_file(D("x.lock"), "l");
     put_file(D(".hidden"), "h");
@@ -256,9 +256,9 @@ static void test_capture(void)
     put_file(D("sub/inner.csv"), "i");
 
     warnings = 0;
-    r = fs_capture(drop, area, on_warn, NULL);
+    r = fs_capture(drop, area, 0, on_warn, NULL);
     TAP_OK(r == 1, "capture: one file moved (got %d)", r);
-    TAP_STREQ(slurp(A("a.csv")), "new", "capture: a.csv replaced the older one");
+    TAP_STREQ(slurp(A("a.csv")), "new\n", "capture: a.csv replaced the older one");
     TAP_OK(!exists(D("a.csv")), "capture: a.csv left the drop directory");
     TAP_OK(exists(D("_out.csv")) && !exists(A("_out.csv")), "capture: _out.csv stays");
     TAP_OK(exists(D("x.lock")) && !exists(A("x.lock")), "capture: x.lock stays");
@@ -268,14 +268,14 @@ static void test_capture(void)
     TAP_OK(warnings == 0, "capture: no warning");
 
     /* The feeder's write lock holds everything back. */
-    put_file(D("b.csv"), "b");
+    put_file(D("b.csv"), "b\n");
     put_file(D("alock.txt"), "");
-    r = fs_capture(drop, area, on_warn, NULL);
+    r = fs_capture(drop, area, 0, on_warn, NULL);
     TAP_OK(r == 0, "capture: alock.txt present → nothing moved");
     TAP_OK(exists(D("b.csv")) && !exists(A("b.csv")), "capture: b.csv waits");
     TAP_OK(warnings == 0, "capture: a young write lock is not warned about");
     age(D("alock.txt"), 4 * 3600);
-    r = fs_capture(drop, area, on_warn, NULL);
+    r = fs_capture(drop, area, 0, on_warn, NULL);
     TAP_OK(r == 0 && warnings == 1 && strstr(last_warning, "remote writer"),
            "capture: a write lock older than 3 hours is warned about");
     unlink(D("alock.txt"));
@@ -284,7 +284,7 @@ static void test_capture(void)
     put_file(D("lock.txt"), "1");
     age(D("lock.txt"), 4 * 3600);
     warnings = 0;
-    r = fs_capture(drop, area, on_warn, NULL);
+    r = fs_capture(drop, area, 0, on_warn, NULL);
     TAP_OK(r == 1 && exists(A("b.csv")), "capture: an old lock.txt does not stop the capture");
     TAP_OK(warnings == 1 && strstr(last_warning, "local sync"),
            "capture: an old lock.txt is warned about");
@@ -295,12 +295,69 @@ static void test_capture(void)
     pathf(area, sizeof area, "%s/secret.txt", tmp);
     if (symlink(area, D("link.csv")) == 0) {
         pathf(area, sizeof area, "%s/carea", tmp);
-        r = fs_capture(drop, area, on_warn, NULL);
+        r = fs_capture(drop, area, 0, on_warn, NULL);
         TAP_OK(r == 0 && !exists(A("link.csv")), "capture: symbolic links are skipped");
     }
     pathf(area, sizeof area, "%s/carea", tmp);
+    unlink(D("link.csv"));
+
+    /* Issue 6 item 7: only stable files are captured. */
+    put_file(D("half.csv"), "h;x\nhalf-written li");
+    age(D("half.csv"), 60);
+    warnings = 0;
+    r = fs_capture(drop, area, 0, on_warn, NULL);
+    TAP_OK(r == 0 && exists(D("half.csv")) && !exists(A("half.csv")),
+           "capture: a file whose last line is incomplete waits");
+    TAP_OK(warnings == 1 && strstr(last_warning, "held back") && strstr(last_warning, "incomplete"),
+           "capture: the held-back file is said");
+    unlink(D("half.csv"));
+    put_file(D("young.csv"), "h;x\nl;1\n");
+    r = fs_capture(drop, area, 5, on_warn, NULL);
+    TAP_OK(r == 0 && exists(D("young.csv")), "capture: a file modified within the settle time waits");
+    age(D("young.csv"), 60);
+    r = fs_capture(drop, area, 5, on_warn, NULL);
+    TAP_OK(r == 1 && exists(A("young.csv")), "capture: once settled it is captured");
+
+    /* Issue 6 item 2: never over a reserved or unfinished file. */
+    {
+        fs_lock *l = NULL;
+        char st[PATH_MAX], abs[PATH_MAX], ap[PATH_MAX];
+        pathf(ap, sizeof ap, "%s/busy.csv", area);
+        put_file(ap, "h\nold-waiting\n");
+        if (!realpath(area, abs))
+            snprintf(abs, sizeof abs, "%s", area);
+        pathf(ap, sizeof ap, "%s/busy.csv", abs);
+        TAP_OK(fs_reserve(area, "users", ap, &l, st, sizeof st) == 0, "capture: reserved busy.csv");
+        put_file(D("busy.csv"), "h\nnew\n");
+        age(D("busy.csv"), 60);
+        warnings = 0;
+        r = fs_capture(drop, area, 0, on_warn, NULL);
+        TAP_OK(r == 0 && strcmp(slurp(A("busy.csv")), "h\nold-waiting\n") == 0 &&
+               exists(D("busy.csv")), "capture: a reserved file is not replaced, the new one waits");
+        TAP_OK(warnings == 1 && strstr(last_warning, "reserved"), "capture: the wait is said");
+        /* The run dies: its state stays, the file is unfinished. */
+        if (fork() == 0) {
+            fs_lock *cl = NULL;
+            char cs[PATH_MAX];
+            if (fs_reserve(area, "enrols", ap, &cl, cs, sizeof cs) != 0)
+                _exit(1);
+            _exit(0);        /* dies holding it: the state stays behind */
+        }
+        wait(NULL);
+        fs_release(l);
+        r = fs_capture(drop, area, 0, on_warn, NULL);
+        TAP_OK(r == 0 && strcmp(slurp(A("busy.csv")), "h\nold-waiting\n") == 0,
+               "capture: a file a crashed run left unfinished is not replaced");
+        l = NULL;
+        TAP_OK(fs_reserve(area, "enrols", "/elsewhere.csv", &l, st, sizeof st) == 0 &&
+               strcmp(st, ap) == 0, "capture: the next run learns the unfinished file");
+        fs_release(l);
+        r = fs_capture(drop, area, 0, on_warn, NULL);
+        TAP_OK(r == 1 && strcmp(slurp(A("busy.csv")), "h\nnew\n") == 0,
+               "capture: once released, the waiting file comes in");
+    }
     pathf(p, sizeof p, "%s/nodrop", tmp);
-    TAP_OK(fs_capture(p, area, on_warn, NULL) == 0, "capture: missing drop directory → 0");
+    TAP_OK(fs_capture(p, area, 0, on_warn, NULL) == 0, "capture: missing drop directory → 0");
 #undef D
 #undef A
 }
@@ -409,25 +466,35 @@ static void test_names(void)
     time_t t = 1707816600;   /* 2024-02-13 09:30:00 UTC; TZ is UTC in this program */
 
     fs_stamp(t, stamp);
-    TAP_STREQ(stamp, "20240213-0930", "names: stamp YYYYMMDD-HHMM in local time");
-    fs_tryback_name("/area/in/enrols.csv", t, 0, out, sizeof out);
-    TAP_STREQ(out, "/area/in/enrols_tryback_20240213-0930.csv", "names: tryback");
-    fs_tryback_name("/area/in/enrols.csv", t, 1, out, sizeof out);
-    TAP_STREQ(out, "/area/in/enrols_tryback_sim_20240213-0930.csv", "names: simulated tryback");
-    fs_tryback_name("/area/deletecourses", t, 0, out, sizeof out);
-    TAP_STREQ(out, "/area/deletecourses_tryback_20240213-0930", "names: tryback without extension");
-    fs_tryback_name("/area/v1.2/list", t, 0, out, sizeof out);
-    TAP_STREQ(out, "/area/v1.2/list_tryback_20240213-0930", "names: a dot in the folder is no extension");
-    fs_tryback_name("a.b.csv", t, 0, out, sizeof out);
-    TAP_STREQ(out, "a.b_tryback_20240213-0930.csv", "names: last extension only");
-    fs_report_name("/area", "/area/in/enrols.csv", t, out, sizeof out);
-    TAP_STREQ(out, "/area/reports/20240213-0930_report_enrols.csv", "names: report");
-    fs_report_name("/area/", "noext", t, out, sizeof out);
-    TAP_STREQ(out, "/area/reports/20240213-0930_report_noext", "names: report without extension");
-    fs_archive_name("/area", "/area/in/enrols.csv", t, out, sizeof out);
-    TAP_STREQ(out, "/area/archives/20240213-0930_enrols.csv", "names: archive");
+    TAP_STREQ(stamp, "20240213-093000", "names: stamp YYYYMMDD-HHMMSS in local time");
+    static const struct { const char *kind, *in; int sim, seq; const char *want, *what; } c[] = {
+        { "t", "/area/in/enrols.csv", 0, 1, "/area/in/enrols_tryback_20240213-093000.csv", "tryback" },
+        { "t", "/area/in/enrols.csv", 0, 3, "/area/in/enrols_tryback_20240213-093000-3.csv",
+          "tryback, third try" },
+        { "t", "/area/in/enrols.csv", 1, 1, "/area/in/enrols_tryback_sim_20240213-093000.csv",
+          "simulated tryback" },
+        { "t", "/area/deletecourses", 0, 1, "/area/deletecourses_tryback_20240213-093000",
+          "tryback without extension" },
+        { "t", "/area/v1.2/list", 0, 1, "/area/v1.2/list_tryback_20240213-093000",
+          "a dot in the folder is no extension" },
+        { "t", "a.b.csv", 0, 1, "a.b_tryback_20240213-093000.csv", "last extension only" },
+        { "r", "/area/in/enrols.csv", 0, 1, "/area/reports/20240213-093000_report_enrols.csv", "report" },
+        { "r", "/area/in/enrols.csv", 0, 2, "/area/reports/20240213-093000-2_report_enrols.csv",
+          "report, second try" },
+        { "R", "noext", 0, 1, "/area/reports/20240213-093000_report_noext", "report without extension" },
+        { "a", "/area/in/enrols.csv", 0, 1, "/area/archives/20240213-093000_enrols.csv", "archive" },
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        switch (c[i].kind[0]) {
+        case 't': fs_tryback_name(c[i].in, t, c[i].sim, c[i].seq, out, sizeof out); break;
+        case 'r': fs_report_name("/area", c[i].in, t, c[i].seq, out, sizeof out); break;
+        case 'R': fs_report_name("/area/", c[i].in, t, c[i].seq, out, sizeof out); break;
+        default:  fs_archive_name("/area", c[i].in, t, c[i].seq, out, sizeof out); break;
+        }
+        TAP_STREQ(out, c[i].want, "names: %s", c[i].what);
+    }
     char small[20];
-    fs_archive_name("/area", "enrols.csv", t, small, sizeof small);
+    fs_archive_name("/area", "enrols.csv", t, 1, small, sizeof small);
     TAP_STREQ(small, "", "names: a name that does not fit is empty, not truncated");
 }
 
@@ -446,17 +513,18 @@ static void test_private_archive_discard(void)
     if (fp)
         fclose(fp);
     TAP_OK(mode_of(p) == 0600, "private: new file 0600 with umask 0");
-    chmod(p, 0644);
+    put_file(p, "precious");
     fp = fs_create_private(p);
-    if (fp) {
-        fputs("x", fp);
-        fclose(fp);
-    }
-    TAP_OK(mode_of(p) == 0600, "private: existing 0644 file becomes 0600");
+    TAP_OK(fp == NULL && errno == EEXIST && strcmp(slurp(p), "precious") == 0,
+           "private: an existing file is never opened nor truncated");
     pathf(out, sizeof out, "%s/priv-link.txt", root);
     if (symlink(p, out) == 0)
-        TAP_OK(fs_create_private(out) == NULL && errno == ELOOP,
-               "private: a symbolic link is not followed");
+        TAP_OK(fs_create_private(out) == NULL && errno == EEXIST &&
+               strcmp(slurp(p), "precious") == 0, "private: a symbolic link is not followed");
+    pathf(out, sizeof out, "%s/priv-hard.txt", root);
+    if (link(p, out) == 0)
+        TAP_OK(fs_create_private(out) == NULL && strcmp(slurp(p), "precious") == 0,
+               "private: a hard link at the path is not written through");
     pathf(p, sizeof p, "%s/reports/x_report_y.csv", root);
     fp = fs_create_private(p);
     TAP_OK(fp != NULL && mode_of(in_root("reports")) == 0700,
@@ -469,7 +537,7 @@ static void test_private_archive_discard(void)
     chmod(in_root("in/enrols.csv"), 0644);
     pathf(p, sizeof p, "%s/in/enrols.csv", root);
     TAP_OK(fs_archive(root, p, t, out, sizeof out) == 0, "archive: copied");
-    pathf(buf, sizeof buf, "%s/archives/20240213-0930_enrols.csv", root);
+    pathf(buf, sizeof buf, "%s/archives/20240213-093000_enrols.csv", root);
     TAP_STREQ(out, buf, "archive: name");
     TAP_STREQ(slurp(out), "cmd;cid;uid\nadd;C1;U1", "archive: same content");
     TAP_OK(mode_of(out) == 0600, "archive: 0600");
@@ -477,7 +545,9 @@ static void test_private_archive_discard(void)
     TAP_OK(exists(p), "archive: input stays");
     put_file(p, "second");
     TAP_OK(fs_archive(root, p, t, out, sizeof out) == 0 && strcmp(slurp(out), "second") == 0,
-           "archive: replaces a same-named archive");
+           "archive: a second archive in the same second is written");
+    TAP_STREQ(base_of(out), "20240213-093000-2_enrols.csv", "archive: under the next free name");
+    TAP_STREQ(slurp(buf), "cmd;cid;uid\nadd;C1;U1", "archive: the first one is intact");
     TAP_OK(fs_cleanup(p) == 0 && !exists(p), "cleanup: input deleted");
     TAP_OK(fs_archive(root, p, t, out, sizeof out) == -1, "archive: missing input fails");
 
@@ -486,8 +556,10 @@ static void test_private_archive_discard(void)
     put_file(in_root("enrols-tryback-failed.csv"), "older");
     pathf(p, sizeof p, "%s/enrols.csv", root);
     TAP_OK(fs_discard_failed(p, out, sizeof out) == 0, "discard: renamed");
-    TAP_STREQ(base_of(out), "enrols-tryback-failed.csv", "discard: name");
-    TAP_STREQ(slurp(out), "poison", "discard: replaced the older discarded file");
+    TAP_STREQ(base_of(out), "enrols-tryback-failed-2.csv", "discard: the next free name");
+    TAP_STREQ(slurp(out), "poison", "discard: content moved");
+    TAP_STREQ(slurp(in_root("enrols-tryback-failed.csv")), "older",
+              "discard: the older discarded file is kept (issue 6 item 4)");
     TAP_OK(!exists(p), "discard: original gone");
     put_file(in_root("in/deletecourses"), "d");
     pathf(p, sizeof p, "%s/in/deletecourses", root);
@@ -527,7 +599,10 @@ static void test_area_cleanup(void)
     put_file(C("archives/20230101-0000_enrols.csv"), ""); age(p, old);
     put_file(C("archives/recent.csv"), "");
     put_file(C("reports/r"), "");               age(p, old);
-    put_file(C("in/enrols.csv"), "");           age(p, old);   /* not root level */
+    put_file(C("in/enrols.csv"), "");           age(p, old);   /* a sub-folder's input */
+    put_file(C("in/chunk_7.csv"), "");          age(p, old);   /* a wildcard's chunk */
+    put_file(C("in/chunk_tryback_20230101-000000.csv"), ""); age(p, old);
+    put_file(C("x-tryback-failed.csv"), "");    age(p, old);
     put_file(C(".locks/enrols.lock"), "");      age(p, old);
 
     removed_count = 0;
@@ -536,12 +611,15 @@ static void test_area_cleanup(void)
     TAP_OK(exists(C("old.csv")), "area cleanup: 0 days kept old.csv");
 
     int r = fs_area_cleanup(area, 90, protect, on_removed, NULL);
-    TAP_OK(r == 4, "area cleanup: 4 files removed (got %d)", r);
+    TAP_OK(r == 4, "area cleanup: 4 outputs removed (got %d)", r);
     TAP_OK(removed_count == 4, "area cleanup: callback per removal");
-    TAP_OK(!exists(C("old.csv")), "area cleanup: old root file removed");
+    TAP_OK(exists(C("old.csv")), "area cleanup: an old command file in the root is kept");
     TAP_OK(!exists(C("archives/20230101-0000_enrols.csv")), "area cleanup: old archive removed");
     TAP_OK(!exists(C("reports/r")), "area cleanup: old report removed");
-    TAP_OK(!exists(C("in/enrols.csv")), "area cleanup: old file in a sub-folder removed");
+    TAP_OK(!exists(C("in/chunk_tryback_20230101-000000.csv")) &&
+           !exists(C("x-tryback-failed.csv")), "area cleanup: old tryback files removed");
+    TAP_OK(exists(C("in/enrols.csv")) && exists(C("in/chunk_7.csv")),
+           "area cleanup: inputs in a sub-folder or wildcard chunks are never removed (issue 6 item 6)");
     TAP_OK(exists(C("enrols.csv")), "area cleanup: protected name kept");
     TAP_OK(exists(C("user_chunk3.csv")), "area cleanup: protected pattern kept");
     TAP_OK(exists(C("new.csv")) && exists(C("archives/recent.csv")),

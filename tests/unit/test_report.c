@@ -10,6 +10,7 @@
 
 #include <limits.h>
 #include <stdarg.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,9 +75,9 @@ static void test_report_files(void)
     time_t t = 1707816600;   /* 2024-02-13 09:30:00 UTC */
     mode_t old = umask(0);
 
-    pathf(path, sizeof path, "%s/reports/20240213-0930_report_enrols.csv", tmp);
+    pathf(path, sizeof path, "%s/reports/20240213-093000_report_enrols.csv", tmp);
     pathf(jpath, sizeof jpath, "%s.jsonl", path);
-    report *r = report_open(path, "enrols", "/enrols.csv", t, 0, echo);
+    report *r = report_open(tmp, "enrols.csv", "enrols", "/enrols.csv", t, 0, echo);
     TAP_OK(r != NULL, "report: opened (reports/ created on demand)");
     if (!r)
         return;
@@ -126,8 +127,14 @@ static void test_report_files(void)
     TAP_OK(mode_of(path) == 0600 && mode_of(jpath) == 0600,
            "report: both files 0600 with umask 0");
 
-    /* Control characters and invalid UTF-8 in JSON. */
-    r = report_open(path, "users", "/u.csv", t, 1, NULL);
+    /* Control characters and invalid UTF-8 in JSON; a second report of the same
+     * second never replaces the first (issue 6 item 1). */
+    r = report_open(tmp, "enrols.csv", "users", "/u.csv", t, 1, NULL);
+    TAP_OK(r && strcmp(report_path(r), path) != 0 && strstr(report_path(r), "093000-2_report_"),
+           "report: a second report in the same second takes the next name");
+    TAP_STREQ(slurp(jpath), expect_json, "report: the first report's twin is intact");
+    pathf(path, sizeof path, "%s", report_path(r));
+    pathf(jpath, sizeof jpath, "%s.jsonl", path);
     report_row(r, 2, TS_ERROR, "k", NULL, "tab\there \x01 bad\xff end");
     report_close(r);
     const char *txt = slurp(path);
@@ -146,7 +153,7 @@ static void test_report_nofile(void)
     char *buf = NULL;
     size_t len = 0;
     FILE *echo = open_memstream(&buf, &len);
-    report *r = report_open(NULL, "users", "/userimport.csv", 0, 0, echo);
+    report *r = report_open(NULL, "userimport.csv", "users", "/userimport.csv", 0, 0, echo);
     TAP_OK(r != NULL, "report: without a file");
     report_row(r, 3, TS_OK, "usercreated", NULL, "jdoe");
     report_row(r, 4, TS_ERROR, "x", NULL, "y");
@@ -159,65 +166,112 @@ static void test_report_nofile(void)
     free(buf);
 }
 
-/* Disk full: the file size limit makes writes fail; report_close must say so. */
-static void test_report_write_error(void)
+/* Runs body in a child whose files cannot grow past `limit` bytes (a full disk): 1 when
+ * body returned 0 there. */
+static int on_full_disk(rlim_t limit, int (*body)(void))
 {
-    char path[PATH_MAX];
-    pathf(path, sizeof path, "%s/full_report.csv", tmp);
     pid_t pid = fork();
     if (pid == 0) {
-        struct rlimit rl = { 64, 64 };
+        struct rlimit rl = { limit, limit };
         signal(SIGXFSZ, SIG_IGN);
         setrlimit(RLIMIT_FSIZE, &rl);
-        report *r = report_open(path, "enrols", "/enrols.csv", 0, 0, NULL);
-        if (!r)
-            _exit(3);
-        for (int i = 0; i < 200; i++)
-            report_row(r, i + 2, TS_OK, "enrolled", NULL, "some text to fill the file");
-        _exit(report_close(r) == -1 ? 0 : 1);
+        _exit(body() == 0 ? 0 : 1);
     }
     int st = 0;
     waitpid(pid, &st, 0);
-    TAP_OK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "report: write error → report_close -1");
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+static int fill_report(void)
+{
+    report *r = report_open(tmp, "full.csv", "enrols", "/enrols.csv", 0, 0, NULL);
+    if (!r)
+        return 3;
+    for (int i = 0; i < 200; i++)
+        report_row(r, i + 2, TS_OK, "enrolled", NULL, "some text to fill the file");
+    return report_close(r) == -1 ? 0 : 1;
+}
+
+/* Disk full: the file size limit makes writes fail; report_close must say so. */
+static void test_report_write_error(void)
+{
+    TAP_OK(on_full_disk(64, fill_report), "report: write error → report_close -1");
 }
 
 static void test_tryback(void)
 {
-    char path[PATH_MAX];
+    char path[PATH_MAX], input[PATH_MAX];
     tryback *t;
     mode_t old = umask(0);
+    time_t tm = 1707816600;
 
-    pathf(path, sizeof path, "%s/enrols_tryback_20240213-0930.csv", tmp);
-    t = tryback_new(path, "cmd;cid;uid");
+    pathf(input, sizeof input, "%s/enrols.csv", tmp);
+    pathf(path, sizeof path, "%s/enrols_tryback_20240213-093000.csv", tmp);
+    t = tryback_new(input, tm, 0, "cmd;cid;uid");
     TAP_OK(t != NULL, "tryback: new");
     TAP_OK(tryback_close(t) == 0, "tryback: no line → close returns 0");
     TAP_OK(!exists(path), "tryback: not created when no line failed");
 
-    t = tryback_new(path, "cmd;cid;uid");
+    t = tryback_new(input, tm, 0, "cmd;cid;uid");
     TAP_OK(tryback_add(t, "add;C1;U1") == 0 && tryback_add(t, "add;C2;\xc3\xa9t\xc3\xa9") == 0,
            "tryback: lines added");
     TAP_OK(tryback_count(t) == 2, "tryback: count");
+    TAP_STREQ(tryback_path(t), path, "tryback: name");
     TAP_OK(tryback_close(t) == 1, "tryback: close returns 1 when written");
     TAP_STREQ(slurp(path), "cmd;cid;uid\nadd;C1;U1\nadd;C2;\xc3\xa9t\xc3\xa9",
               "tryback: header + lines, no trailing newline");
     TAP_OK(mode_of(path) == 0600, "tryback: 0600 with umask 0");
 
-    t = tryback_new(path, NULL);
+    t = tryback_new(input, tm, 0, NULL);
     tryback_add(t, "COURSE1");
     tryback_add(t, "COURSE2");
+    char second[PATH_MAX];
+    pathf(second, sizeof second, "%s", tryback_path(t));
     TAP_OK(tryback_close(t) == 1, "tryback: headerless written");
-    TAP_STREQ(slurp(path), "COURSE1\nCOURSE2", "tryback: headerless has no header line");
+    TAP_OK(strstr(second, "_tryback_20240213-093000-2.csv") != NULL,
+           "tryback: a second one in the same second takes the next name");
+    TAP_STREQ(slurp(second), "COURSE1\nCOURSE2", "tryback: headerless has no header line");
+    TAP_OK(strstr(slurp(path), "add;C1;U1") != NULL, "tryback: the first one is intact");
 
-    t = tryback_new(path, "h");
-    tryback_add(t, "only");
-    tryback_close(t);
-    TAP_STREQ(slurp(path), "h\nonly", "tryback: one line");
+    /* A symbolic link planted at the next name is not written through. */
+    char link3[PATH_MAX], victim[PATH_MAX];
+    pathf(link3, sizeof link3, "%s/enrols_tryback_20240213-093000-3.csv", tmp);
+    pathf(victim, sizeof victim, "%s/victim", tmp);
+    FILE *v = fopen(victim, "w");
+    if (v) {
+        fputs("keep", v);
+        fclose(v);
+    }
+    if (symlink(victim, link3) == 0) {
+        t = tryback_new(input, tm, 0, "h");
+        tryback_add(t, "only");
+        pathf(second, sizeof second, "%s", tryback_path(t));
+        tryback_close(t);
+        TAP_OK(strcmp(slurp(victim), "keep") == 0 && strstr(second, "-4.csv"),
+               "tryback: a link at an output path is refused, not followed");
+        TAP_STREQ(slurp(second), "h\nonly", "tryback: one line");
+    }
 
-    unlink(path);
-    t = tryback_new(NULL, "h");
-    TAP_OK(tryback_add(t, "x") == 0 && tryback_count(t) == 1 && tryback_close(t) == 0 &&
-           !exists(path), "tryback: NULL path counts without writing");
+    t = tryback_new(NULL, tm, 0, "h");
+    TAP_OK(tryback_add(t, "x") == 0 && tryback_count(t) == 1 && tryback_close(t) == 0,
+           "tryback: NULL path counts without writing");
     umask(old);
+}
+
+static int fill_tryback(void)
+{
+    char input[PATH_MAX];
+    pathf(input, sizeof input, "%s/full.csv", tmp);
+    tryback *t = tryback_new(input, 0, 0, "h");
+    for (int i = 0; i < 200; i++)
+        tryback_add(t, "a failed line that fills the file");
+    return tryback_close(t) == -1 && errno == EFBIG ? 0 : 1;
+}
+
+/* A full disk while writing the tryback: the close says so (issue 6 item 3). */
+static void test_tryback_write_error(void)
+{
+    TAP_OK(on_full_disk(100, fill_tryback), "tryback: write error → tryback_close -1");
 }
 
 int main(void)
@@ -234,6 +288,7 @@ int main(void)
     test_report_nofile();
     test_report_write_error();
     test_tryback();
+    test_tryback_write_error();
 
     pid_t pid = fork();
     if (pid == 0) {

@@ -157,9 +157,9 @@ const ts_column USERS_IMPORT_COLUMNS[] = {
 const ts_column USERS_ACTION_COLUMNS[] = {
     OPT("id", "account id (primaryidentity id)"),
     OPT("username", "login name (primaryidentity username)"),
-    OPT("firstname", "ignored"),
-    OPT("lastname", "ignored"),
-    USER_OPTIONAL,
-    EXTRA_COLUMNS,
+    OPT("idnumber", "ID number (primaryidentity idnumber)"),
+    OPT("email", "e-mail address (primaryidentity email)"),
+    /* The same file as the users file may be given: its other columns are ignored. */
+    { "", TS_COL_PREFIX, "any other column: accepted and ignored" },
     { NULL, 0, NULL }
 };

@@ -199,7 +199,7 @@ int create_account(users_state *s, uline *l, const urec **out)
     if (profile_save(s, l, r) != 0)
         goto done;
     *out = r;
-    say(s, TS_OK, "useraccountadded", NULL, "%lld , %s", (long long)id, l->username);
+    say(s, TS_OK, "useraccountadded", NULL, "[%s] (id %lld) created", l->username, (long long)id);
     ret = 0;
 done:
     for (int c = 0; c < UC_COUNT; c++)

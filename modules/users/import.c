@@ -353,9 +353,18 @@ static int delete_by_line(users_state *s, uline *l)
         say(s, TS_ERROR, "ambiguous", NULL, "several accounts match [%s]", l->username);
         return -1;
     }
-    if (!r || users_is_deleted(s, r)) {
-        say(s, TS_SKIP, "usernotfound", NULL, "no account [%s] to delete", l->username);
+    if (r && users_is_deleted(s, r)) {
+        say(s, TS_SKIP, "useralreadydeleted", NULL, "[%s] was deleted", l->username);
         return 0;
+    }
+    if (!r) {
+        /* The identity the line was looked up by (spec 20 §3.4). */
+        const char *idn = l->val[UC_IDNUMBER], *mail = l->val[UC_EMAIL];
+        if (s->identity == ID_IDNUMBER && idn && *idn)
+            return users_missing(s, TS_BY_IDNUMBER, "idnumber", idn);
+        if (s->identity == ID_EMAIL && mail && *mail)
+            return users_missing(s, TS_BY_EMAIL, "email", mail);
+        return users_missing(s, TS_BY_USERNAME, "username", l->username);
     }
     char old[256];
     snprintf(old, sizeof old, "%s", nz(UV(s, r, UC_USERNAME)));

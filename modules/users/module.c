@@ -24,6 +24,7 @@ const ts_util_api *U;
 static const char *const IDENTITIES[] = { "id", "idnumber", "username", "email", NULL };
 static const char *const COLLISIONS[] = { "site", "refuse", "allow", NULL };
 static const char *const COURSEIDS[] = { "id", "idnumber", "shortname", NULL };
+static const char *const UNKNOWN[] = { "warn", "error", NULL };
 
 static const ts_option OPTIONS[] = {
     { "filelocation", TS_OPT_STRING, NULL, NULL,
@@ -46,6 +47,8 @@ static const ts_option OPTIONS[] = {
       "refuse an idnumber already held by another account" },
     { "courseidentifier", TS_OPT_CHOICE, "shortname", COURSEIDS,
       "how course<N> columns name courses: id, idnumber or shortname" },
+    { "unknownaccount", TS_OPT_CHOICE, "warn", UNKNOWN,
+      "a delete/suspend/restore line naming no account: warn (counted) or error (tryback)" },
     { NULL, 0, NULL, NULL, NULL }
 };
 

@@ -163,10 +163,10 @@ static int action(users_state *s, ts_row *row)
         say(s, TS_ERROR, "ambiguous", col, "several accounts have %s '%s'", col, v);
         return -1;
     }
-    if (!r) {
-        say(s, TS_SKIP, "usernotfound", col, "no account with %s '%s'", col, v);
-        return 0;
-    }
+    if (!r)
+        return users_missing(s, s->identity == ID_ID ? TS_BY_ID
+                              : s->identity == ID_USERNAME ? TS_BY_USERNAME
+                              : s->identity == ID_EMAIL ? TS_BY_EMAIL : TS_BY_IDNUMBER, col, v);
     char name[256];
     snprintf(name, sizeof name, "%s", UV(s, r, UC_USERNAME) ? UV(s, r, UC_USERNAME) : "");
     int protected_ = users_is_siteadmin(s, UID(r)) || users_is_guest(s, r);

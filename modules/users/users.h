@@ -194,6 +194,10 @@ char *password_value(users_state *s, uline *l, const urec *r, int *changed);
 /* Events and preference that follow a password change (moodle-writes §1.1/1.2). */
 int password_changed(users_state *s, int64_t userid, int64_t ctxid, const char *auth);
 
+/* missing.c: a line whose account is not there: SKIP when it was deleted, else WARN
+ * (ERROR and -1 with users.unknownaccount = error). */
+int users_missing(users_state *s, ts_by by, const char *column, const char *key);
+
 /* checks.c: what Moodle's upload checks (WARN, or ERROR with -1). */
 int users_check_values(users_state *s, uline *l);
 

@@ -103,6 +103,14 @@ rc=$(run --set moodle.php="$work/php-hang" --set moodle.bridgetimeout=1 run echo
 check "a bridge that hangs: the line fails (timeout), the run ends" \
     "[ $rc = 1 ] && report echo.csv | grep -q '^\[2\] ERROR bridgetimeout'"
 
+# --- a failed line reports why, not what it had done before the rollback -------------------
+fresh
+printf 'key;value\nf1;ok-then-fail\nf2;plain\n' > "$work/sync/echo.csv"
+rc=$(run --set moodle.dirroot= run echo)
+check "a failed line's earlier OK outcomes are dropped (no id of a rolled-back row)" \
+    "[ $rc = 1 ] && report echo.csv | grep -q '^\[2\] ERROR refused' && ! report echo.csv | grep -q '4242' \
+     && [ -z \"\$(q \"select name from mdl_config_plugins where name = 'f1'\")\" ]"
+
 # --- zip inputs -----------------------------------------------------------------------------
 make -C "$build" -s tests/unit/mkzip >/dev/null 2>&1
 mkzip="$build/tests/unit/mkzip"

@@ -72,6 +72,12 @@ static int row(ts_run *run, void *state, ts_row *r)
     if (strcmp(value, "purge") == 0)
         bridge->purge(run, "core/groupdata");
 #endif
+    /* "ok-then-fail": says what it did, then fails: what it said is no longer true. */
+    if (strcmp(value, "ok-then-fail") == 0) {
+        host->outcome(r, TS_OK, "added", NULL, "%s = %s (id 4242)", key, value);
+        host->outcome(r, TS_ERROR, "refused", "value", "refused after writing");
+        return TS_DONE;
+    }
     if (strcmp(value, "fail-after-write") == 0) {
         host->outcome(r, TS_ERROR, "refused", "value", "refused after writing");
         return TS_DONE;

@@ -84,8 +84,11 @@ static const char *by_column(ts_by by)
 
 /* SELECT <every column>, <user context id> FROM {user} WHERE [mnethostid = ? AND]
  * <field> IN (? x CHUNK).  The context comes along: every update logs an event in it. */
-static ts_stmt *fetch_stmt(ts_run *run, ustore *u, const char *field, int byhost)
+static ts_stmt *fetch_stmt(ts_run *run, ustore *u, ts_by by, const char *field, int byhost)
 {
+    char **cached = &u->fetch_sql[(int)by & 7][byhost != 0];
+    if (*cached)
+        return RH->sql->prepare(run, *cached);
     char sql[4096];
     size_t o = (size_t)snprintf(sql, sizeof sql, "SELECT ");
     for (size_t i = 0; i < u->ncols; i++)
@@ -98,6 +101,7 @@ static ts_stmt *fetch_stmt(ts_run *run, ustore *u, const char *field, int byhost
     for (int i = 0; i < CHUNK; i++)
         o += (size_t)snprintf(sql + o, sizeof sql - o, i ? ", ?" : "?");
     snprintf(sql + o, sizeof sql - o, ")");
+    *cached = strdup(sql);
     return RH->sql->prepare(run, sql);
 }
 
@@ -171,7 +175,7 @@ int res_user_prefetch(ts_run *run, ts_by by, int64_t host, const char *const *ke
     const char **list = malloc((n ? n : 1) * sizeof *list);
     memcpy(list, keys, n * sizeof *keys);
     n = dedupe(u, by, host, list, n);
-    ts_stmt *st = n ? fetch_stmt(run, u, field, host >= 0) : NULL;
+    ts_stmt *st = n ? fetch_stmt(run, u, by, field, host >= 0) : NULL;
     int ret = n && !st ? -1 : 0;
     for (size_t at = 0; st && at < n && ret == 0; at += CHUNK)
         ret = fetch_chunk(st, u, by == TS_BY_ID, host, list + at,

@@ -159,6 +159,8 @@ void ustore_free(ustore *u)
     free(u->recs);
     free(u->undo);
     free(u->fieldids);
+    for (int i = 0; i < 8; i++)
+        free(u->fetch_sql[i][0]), free(u->fetch_sql[i][1]);
     map_free(u->by_id, NULL);
     map_free(u->by_uname, pvec_free);
     map_free(u->by_idn, pvec_free);

@@ -32,6 +32,8 @@ struct ustore {
     const char *const *cols;
     size_t ncols;
     size_t c_username, c_host, c_idnumber, c_email, c_deleted;
+    /* the SQL of fetch_stmt, built once per key kind (with or without the host) */
+    char *fetch_sql[8][2];
     /* profile fields read with each account */
     int64_t *fieldids;
     size_t nprofile;

@@ -4,8 +4,21 @@
  * does not have refuses the line.
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "users.h"
+
+/* A check of a value that repeats from line to line, remembered for the last value. */
+static int memo(struct users_memo *m, const char *value, users_state *s,
+                int (*check)(ts_run *run, const char *v))
+{
+    if (m->value[0] && strcmp(m->value, value) == 0)
+        return m->rc;
+    m->rc = check(s->run, value);
+    snprintf(m->value, sizeof m->value, "%s", strlen(value) < sizeof m->value ? value : "");
+    return m->rc;
+}
 
 static void drop(uline *l, int c)
 {
@@ -27,14 +40,14 @@ int users_check_values(users_state *s, uline *l)
         drop(l, UC_COUNTRY);
     }
     const char *lang = l->val[UC_LANG];
-    if (lang && *lang && M->lang_installed(s->run, lang) == 0) {
+    if (lang && *lang && memo(&s->memo_lang, lang, s, M->lang_installed) == 0) {
         say(s, TS_WARN, "cannotfindlang", "lang",
             "language '%s' is not installed on the site: not written", lang);
         drop(l, UC_LANG);
     }
     const char *auth = l->val[UC_AUTH];
     if (auth && *auth) {
-        int a = M->auth_plugin(s->run, auth);
+        int a = memo(&s->memo_auth, auth, s, M->auth_plugin);
         if (a == 0) {
             say(s, TS_ERROR, "userautherror", "auth",
                 "no authentication plugin '%s' on the site", auth);

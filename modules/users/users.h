@@ -124,6 +124,9 @@ typedef struct users_state {
 
     /* per batch */
     ts_map *pw;             /* "<line>" -> malloc'd hash (prefetched)                  */
+
+    /* per run: the last language and auth plugin checked (files repeat them) */
+    struct users_memo { char value[64]; int rc; } memo_lang, memo_auth;
 } users_state;
 
 /* ------------------------------------------------------------------------------------

@@ -134,14 +134,17 @@ static void json_str(FILE *fp, const char *s)
             p++;
             continue;
         }
-        n = utf8_len(p);
-        if (n == 0) {
-            fputs("\\ufffd", fp);
-            p++;
+        /* A run of bytes written as they are: one fwrite, not one per character. */
+        const unsigned char *start = p;
+        while (*p && *p >= 0x20 && *p != 0x7f && *p != '"' && *p != '\\' &&
+               (n = utf8_len(p)) > 0)
+            p += n;
+        if (p > start) {
+            fwrite(start, 1, (size_t)(p - start), fp);
             continue;
         }
-        fwrite(p, 1, (size_t)n, fp);
-        p += n;
+        fputs("\\ufffd", fp);   /* not UTF-8 */
+        p++;
     }
     putc('"', fp);
 }

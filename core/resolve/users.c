@@ -337,7 +337,9 @@ const ts_user *res_user_created(ts_run *run, int64_t id, const char *const *name
     r->ctxid = contextid;
     r->pdata = calloc(u->nprofile ? u->nprofile : 1, sizeof *r->pdata);
     for (size_t i = 0; i < n; i++) {
-        int c = res_user_column(run, names[i]);
+        /* Callers usually give the columns in the table's order: try that first. */
+        int c = i < u->ncols && strcmp(u->cols[i], names[i]) == 0 ? (int)i
+              : res_user_column(run, names[i]);
         if (c >= 0 && values[i]) {
             free(r->v[c]);
             r->v[c] = strdup(values[i]);

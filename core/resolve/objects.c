@@ -63,24 +63,25 @@ static int id_arg(const char *key, ts_value *v)
     return value_int(key, &v->i) == 0 && v->i > 0 ? 0 : -1;
 }
 
+/* An object of a site-wide table by id or by one of its text columns (idnumber,
+ * shortname, name): the shape courses, cohorts and categories share. */
+static int64_t in_table(ts_run *run, char kind, const char *table, ts_by by, const char *key)
+{
+    char sql[160];
+    ts_value a[1] = { { .s = key } };
+    const char *col = by == TS_BY_ID ? "id" : by == TS_BY_IDNUMBER ? "idnumber"
+                    : by == TS_BY_SHORTNAME ? "shortname" : by == TS_BY_NAME ? "name" : NULL;
+    if (!col || (by == TS_BY_ID && id_arg(key, a) != 0))
+        return TS_R_NOTFOUND;
+    snprintf(sql, sizeof sql, "SELECT id FROM {%s} WHERE %s = ? ORDER BY id", table, col);
+    return res_lookup(run, kind, 0, by, key, sql, by == TS_BY_ID ? "i" : "s", a, 0);
+}
+
 int64_t res_course(ts_run *run, ts_by by, const char *key)
 {
-    ts_value a[1] = { { .s = key } };
-    switch (by) {
-    case TS_BY_ID:
-        if (id_arg(key, a) != 0)
-            return TS_R_NOTFOUND;
-        return res_lookup(run, 'c', 0, by, key, "SELECT id FROM {course} WHERE id = ?", "i",
-                          a, 0);
-    case TS_BY_IDNUMBER:
-        return res_lookup(run, 'c', 0, by, key,
-                          "SELECT id FROM {course} WHERE idnumber = ? ORDER BY id", "s", a, 0);
-    case TS_BY_SHORTNAME:
-        return res_lookup(run, 'c', 0, by, key,
-                          "SELECT id FROM {course} WHERE shortname = ? ORDER BY id", "s", a, 0);
-    default:
+    if (by != TS_BY_ID && by != TS_BY_IDNUMBER && by != TS_BY_SHORTNAME)
         return TS_R_NOTFOUND;
-    }
+    return in_table(run, 'c', "course", by, key);
 }
 
 #define PREFETCH_CHUNK 100
@@ -229,25 +230,10 @@ int64_t res_grouping(ts_run *run, int64_t courseid, ts_by by, const char *key,
 
 int64_t res_cohort(ts_run *run, ts_by by, const char *key, unsigned flags)
 {
-    ts_value a[1] = { { .s = key } };
-    int64_t id;
-    switch (by) {
-    case TS_BY_ID:
-        if (id_arg(key, a) != 0)
-            return TS_R_NOTFOUND;
-        return res_lookup(run, 'h', 0, by, key, "SELECT id FROM {cohort} WHERE id = ?", "i",
-                          a, 0);
-    case TS_BY_IDNUMBER:
-        return res_lookup(run, 'h', 0, by, key,
-                          "SELECT id FROM {cohort} WHERE idnumber = ? ORDER BY id", "s", a, 0);
-    case TS_BY_NAME:
-        id = res_lookup(run, 'h', 0, by, key,
-                        "SELECT id FROM {cohort} WHERE name = ? ORDER BY id", "s", a, 0);
-        break;
-    default:
+    if (by != TS_BY_ID && by != TS_BY_IDNUMBER && by != TS_BY_NAME)
         return TS_R_NOTFOUND;
-    }
-    if (id != 0 || !(flags & TS_R_CREATE))
+    int64_t id = in_table(run, 'h', "cohort", by, key);
+    if (id != 0 || by != TS_BY_NAME || !(flags & TS_R_CREATE))
         return id;
     ts_cohort c = { TS_COHORT_HEADER, .contextid = TS_SYSTEM_CONTEXT_ID, .name = key,
                     .description = "" };

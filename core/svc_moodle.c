@@ -14,6 +14,13 @@ static const char *m_plugin_config(ts_run *r, const char *p, const char *n)
     return moodle_plugin_config(r->e->site, p, n);
 }
 static int64_t m_version(ts_run *r) { return moodle_version(r->e->site); }
+static int m_column_exists(ts_run *r, const char *table, const char *column)
+{
+    int rc = moodle_column_exists(r->e->site, table, column);
+    if (rc < 0)
+        run_fail_moodle(r, "dberror", "the site's schema could not be read");
+    return rc;
+}
 static int64_t m_acting_user(ts_run *r) { return moodle_admin_id(r->e->site); }
 static int64_t m_mnet_localhost(ts_run *r) { return moodle_mnet_localhost_id(r->e->site); }
 static int64_t m_guest_user(ts_run *r) { return moodle_guest_id(r->e->site); }
@@ -110,6 +117,7 @@ const ts_moodle_api svc_moodle = {
     .config = m_config,
     .plugin_config = m_plugin_config,
     .version = m_version,
+    .column_exists = m_column_exists,
     .acting_user = m_acting_user,
     .mnet_localhost = m_mnet_localhost,
     .guest_user = m_guest_user,

@@ -23,6 +23,9 @@ void moodle_close(moodle_site *s);
 
 db *moodle_db(moodle_site *s);
 int64_t moodle_version(const moodle_site *s);        /* e.g. 2023042401 */
+/* Does the site's table (no prefix) have the column?  1, 0, or -1 (error in s).  The
+ * live schema, read once per table (schema.c). */
+int moodle_column_exists(moodle_site *s, const char *table, const char *column);
 const char *moodle_release(const moodle_site *s);     /* e.g. "4.2.1 (Build: 20230612)" */
 const char *moodle_config(moodle_site *s, const char *name);          /* NULL if absent */
 const char *moodle_plugin_config(moodle_site *s, const char *plugin, const char *name);

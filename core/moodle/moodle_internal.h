@@ -63,7 +63,13 @@ struct moodle_site {
     /* Where the writers' cache purge requests go (moodle_set_purge_sink). */
     void (*purge_sink)(void *ctx, const char *what);
     void *purge_ctx;
+    /* The live schema, one entry per table asked about (schema.c). */
+    struct moodle_table_cols *tables;
+    size_t ntables;
 };
+
+/* schema.c: frees n table entries (not the array). */
+void moodle_table_cols_free(struct moodle_table_cols *t, size_t n);
 
 /* The prepared statement of `sql` (prepared on first use, kept until moodle_close);
  * NULL (and s->err set) on failure. */

@@ -308,6 +308,8 @@ void moodle_close(moodle_site *s)
     free(s->plugins);
     free(s->release);
     free(s->ctx);
+    moodle_table_cols_free(s->tables, s->ntables);
+    free(s->tables);
     free(s);
 }
 

@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 #define TS_ENROL_API "enrol"
-#define TS_ENROL_API_VERSION 1
+#define TS_ENROL_API_VERSION 2   /* 2: enrol instances, enrol_meta propagation */
 
 /* Status of an enrolment (ENROL_USER_*). */
 #define TS_ENROLMENT_ACTIVE     0
@@ -52,6 +52,24 @@ typedef struct ts_role_assignment {
 } ts_role_assignment;
 #define TS_ROLE_ASSIGNMENT_HEADER .size = sizeof(ts_role_assignment)
 
+/* Status of an enrol instance (ENROL_INSTANCE_*). */
+#define TS_INSTANCE_ENABLED   0
+#define TS_INSTANCE_DISABLED  1
+
+/* A new enrol instance (version 2).  Versioned by `size`: use TS_ENROL_INSTANCE_HEADER.
+ * Fields a plugin does not use stay 0 / NULL (written NULL, as add_instance does). */
+typedef struct ts_enrol_instance {
+    uint32_t size;
+    int64_t courseid;
+    const char *enrol;          /* the plugin: "manual", "self", "guest", "cohort", "meta" */
+    int status;                 /* TS_INSTANCE_*                                          */
+    int64_t roleid;             /* 0: none (meta copies the parent's roles)               */
+    int64_t customint1;         /* cohort: the cohort id; meta: the parent course id      */
+    int64_t customint2;         /* cohort, meta: the group to add members to (0: none)     */
+    const char *name;           /* NULL: none                                             */
+} ts_enrol_instance;
+#define TS_ENROL_INSTANCE_HEADER .size = sizeof(ts_enrol_instance)
+
 typedef struct ts_enrol_api {
     ts_api api;
     /* Enrols (user_enrolments) and assigns the role; an existing enrolment gets the
@@ -63,6 +81,28 @@ typedef struct ts_enrol_api {
     int (*unenrol_user)(ts_run *run, int64_t enrolid, int64_t userid);
     int (*role_assign)(ts_run *run, const ts_role_assignment *a);
     int (*role_unassign)(ts_run *run, const ts_role_assignment *a);
+
+    /* --- version 2: instances, and what enrol_meta's observers do ----------------------
+     * enrol_user, unenrol_user, role_assign and role_unassign in a course that is the
+     * parent of enabled meta links propagate to the child courses as enrol_meta's
+     * observers would (component "enrol_meta", itemid = the child's meta instance). */
+
+    /* Adds an instance as the plugin's add_instance(): next sortorder in the course,
+     * enrol_instance_created event, the course's cacherev bumped.  A cohort instance
+     * enrols the cohort's members at once (enrol_cohort_sync for that course), a meta
+     * instance the parent course's enrolled users with their roles (enrol_meta_sync).
+     * Its id (> 0), or -1. */
+    int64_t (*instance_add)(ts_run *run, const ts_enrol_instance *i);
+    /* The default instances create_course() adds: one per plugin of config
+     * `enrol_plugins_enabled` that adds one (manual, guest, self), with that plugin's
+     * defaults from {config_plugins}.  The number added, or -1. */
+    int (*instance_add_defaults)(ts_run *run, int64_t courseid);
+    /* update_status(): 1 changed, 0 already so, -1 error. */
+    int (*instance_set_status)(ts_run *run, int64_t enrolid, int status);
+    /* delete_instance(): the instance and what it owns (its user enrolments, the role
+     * assignments and group memberships with its component and itemid).  1 deleted,
+     * 0 no such instance, -1 error. */
+    int (*instance_delete)(ts_run *run, int64_t enrolid);
 } ts_enrol_api;
 
 #ifdef __cplusplus

@@ -22,7 +22,7 @@ extern "C" {
 #endif
 
 #define TS_MOODLE_API "moodle"
-#define TS_MOODLE_API_VERSION 1
+#define TS_MOODLE_API_VERSION 2   /* 2: column_exists */
 
 /* Context levels (CONTEXT_* in Moodle). */
 typedef enum {
@@ -109,6 +109,11 @@ typedef struct ts_moodle_api {
     int (*lang_installed)(ts_run *run, const char *code);
     /* An authentication plugin: 2 enabled, 1 installed but disabled, 0 none. */
     int (*auth_plugin)(ts_run *run, const char *name);
+
+    /* --- version 2 ---------------------------------------------------------------------- */
+    /* Does this site's table (no prefix) have the column?  1 yes, 0 no, -1 error.  Read
+     * from the live schema once per run: write per-version columns only where they exist. */
+    int (*column_exists)(ts_run *run, const char *table, const char *column);
 } ts_moodle_api;
 
 #ifdef __cplusplus

@@ -57,6 +57,18 @@ trap 'exit 130' INT TERM
 
 log() { printf '[bench %4ds] %s\n' "$SECONDS" "$*" >&2; }
 
+# --- the modules' benches ---------------------------------------------------------------------
+# Each tests/bench/bench-<module>.sh, sourced here, appends its module to BENCH_MODULES and
+# a function to BENCH_HOOKS; the function gets BACKEND and DBNAME of a fresh site and the
+# helpers below (conf has been written, measure LABEL BACKEND FILE HANDLER, $T, $GEN).
+BENCH_MODULES=(users)
+BENCH_HOOKS=()
+for f in "$(dirname "$0")"/bench-*.sh; do
+    [[ -f $f ]] || continue
+    # shellcheck disable=SC1090
+    . "$f"
+done
+
 # --- input files -------------------------------------------------------------------------
 log "generating files in $T"
 bash "$GEN" -n "$USERS" -p bench -a ldap >"$T/create.csv"
@@ -72,7 +84,7 @@ conf() {
     {
         echo "syncdir = \"$T/sync-$b\""
         echo "moduledir = \"$MODULEDIR\""
-        echo "modules = {\"users\"}"
+        echo "modules = {$(printf '"%s",' "${BENCH_MODULES[@]}" | sed 's/,$//')}"
         echo "database {"
         echo "    type = \"$type\""
         case $b in
@@ -89,12 +101,13 @@ conf() {
 }
 
 ROWS=()
-# measure LABEL BACKEND FILE: one toolsync run, one row of the table
+# measure LABEL BACKEND FILE [HANDLER]: one toolsync run (handler users by default), one
+# row of the table
 measure() {
-    local label=$1 b=$2 file=$3 t0 t1 st stats lines secs rps rss
+    local label=$1 b=$2 file=$3 handler=${4:-users} t0 t1 st stats lines secs rps rss
     log "$label on $b"
     t0=$(date +%s.%N)
-    "$TOOLSYNC" -c "$T/$b.conf" --stats -q run users "$file" >"$T/out.log" 2>"$T/err.log"
+    "$TOOLSYNC" -c "$T/$b.conf" --stats -q run "$handler" "$file" >"$T/out.log" 2>"$T/err.log"
     st=$?
     t1=$(date +%s.%N)
     stats=$(grep -E '^stats:' "$T/err.log" | tail -n1)
@@ -142,6 +155,13 @@ bench_backend() {
         measure "create $USERS (ldap)" mariadb-socket "$T/create.csv"
         measure "update $USERS (ldap)" mariadb-socket "$T/update.csv"
     fi
+    # The entity modules' benches (tests/bench/bench-<module>.sh), each on a fresh site.
+    local f
+    for f in "${BENCH_HOOKS[@]}"; do
+        bash "$MKSITE" "$b" "$db" >"$T/mksite.log" 2>&1 || { log "site creation failed"; continue; }
+        enable_ldap "$b" "$db"
+        "$f" "$b" "$db"
+    done
     if [[ $b == sqlite ]]; then
         measure "create $PWUSERS with passwords" "$b" "$T/passwords.csv"
         bash "$MKSITE" sqlite "$db" >"$T/mksite.log" 2>&1

@@ -21,28 +21,6 @@ static const char SQL_ROLE_HOLDERS[] =
     "SELECT DISTINCT userid FROM {role_assignments} WHERE component = 'enrol_cohort' "
     "AND itemid = ? ORDER BY userid";
 
-/* The first column of every row of a statement already run. */
-static int read_ids(moodle_site *s, db_stmt *st, int64_t **ids, size_t *n)
-{
-    size_t cap = 0;
-    int r;
-    *ids = NULL;
-    *n = 0;
-    while ((r = db_next(st)) > 0) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 64;
-            int64_t *p = realloc(*ids, cap * sizeof *p);
-            if (!p) {
-                moodle_drain(st);
-                return moodle_fail(s, "out of memory");
-            }
-            *ids = p;
-        }
-        (*ids)[(*n)++] = db_col_int(st, 0);
-    }
-    return r < 0 ? moodle_fail_db(s, "cannot read rows") : 0;
-}
-
 int moodle_cohort_sync_instance(moodle_site *s, int64_t now, int64_t enrolid)
 {
     /* Disabled plugin: Moodle's sync drops every enrol_cohort role of the site and
@@ -70,10 +48,8 @@ int moodle_cohort_sync_instance(moodle_site *s, int64_t now, int64_t enrolid)
         return moodle_fail_db(s, "cannot read cohort members");
     int64_t *users;
     size_t n;
-    if (read_ids(s, st, &users, &n) < 0) {
-        free(users);
+    if (moodle_read_ids(s, st, &users, &n) < 0)
         return -1;
-    }
     moodle_ctx ctx;
     int rc = enabled ? 0 : moodle_course_ctx(s, courseid, &ctx) == 0 ? 0 : -1;
     for (size_t i = 0; i < n && rc == 0; i++)

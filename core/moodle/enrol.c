@@ -187,36 +187,6 @@ static const char SQL_GM_COURSE[] =
 static const char SQL_LASTACCESS_DELETE[] =
     "DELETE FROM {user_lastaccess} WHERE userid = ? AND courseid = ?";
 
-/* Reads the first column of every row into a malloc'd array (all rows are read before
- * anything else runs: MariaDB allows one pending result per connection). */
-static int read_ids(moodle_site *s, db_stmt *st, int64_t **ids, size_t *n)
-{
-    size_t cap = 0;
-    *ids = NULL;
-    *n = 0;
-    int r;
-    while ((r = db_next(st)) > 0) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 8;
-            int64_t *p = realloc(*ids, cap * sizeof *p);
-            if (!p) {
-                moodle_drain(st);
-                free(*ids);
-                *ids = NULL;
-                return moodle_fail(s, "out of memory");
-            }
-            *ids = p;
-        }
-        (*ids)[(*n)++] = db_col_int(st, 0);
-    }
-    if (r < 0) {
-        free(*ids);
-        *ids = NULL;
-        return moodle_fail_db(s, "cannot read rows");
-    }
-    return 0;
-}
-
 static int remove_groups(moodle_site *s, int64_t now, int64_t userid, const char *sql,
                          const char *types, ...)
 {
@@ -231,7 +201,7 @@ static int remove_groups(moodle_site *s, int64_t now, int64_t userid, const char
         return moodle_fail_db(s, "cannot read group memberships");
     int64_t *ids;
     size_t n;
-    if (read_ids(s, st, &ids, &n) < 0)
+    if (moodle_read_ids(s, st, &ids, &n) < 0)
         return -1;
     for (size_t i = 0; i < n; i++)
         if (moodle_group_remove_member(s, now, ids[i], userid) < 0) {

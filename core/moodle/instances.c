@@ -133,20 +133,16 @@ static int plugin_defaults(moodle_site *s, const char *enrol, instance_row *r, c
 {
     char plugin[32];
     snprintf(plugin, sizeof plugin, "enrol_%s", enrol);
-    if (strcmp(enrol, "manual") == 0) {
-        r->status = cfg_int(s, plugin, "status", 0);
+    int manual = strcmp(enrol, "manual") == 0;
+    if (manual || strcmp(enrol, "self") == 0) {
+        /* What both read, with get_config()'s defaults of each. */
+        r->status = cfg_int(s, plugin, "status", manual ? 0 : 1);
         r->roleid = cfg_int(s, plugin, "roleid", 0);
         r->enrolperiod = cfg_int(s, plugin, "enrolperiod", 0);
         expiry_notify(r, cfg_int(s, plugin, "expirynotify", 0));
-        r->expirythreshold = cfg_int(s, plugin, "expirythreshold", 86400);
-        return 0;
-    }
-    if (strcmp(enrol, "self") == 0) {
-        r->status = cfg_int(s, plugin, "status", 1);
-        r->roleid = cfg_int(s, plugin, "roleid", 0);
-        r->enrolperiod = cfg_int(s, plugin, "enrolperiod", 0);
-        expiry_notify(r, cfg_int(s, plugin, "expirynotify", 0));
-        r->expirythreshold = cfg_int(s, plugin, "expirythreshold", 0);
+        r->expirythreshold = cfg_int(s, plugin, "expirythreshold", manual ? 86400 : 0);
+        if (manual)
+            return 0;   /* manual never asks for a key */
         static const char *const ci[] = { "groupkey", "longtimenosee", "maxenrolled",
                                           "sendcoursewelcomemessage", NULL, "newenrols" };
         for (int i = 0; i < 6; i++)
@@ -374,33 +370,29 @@ static const char SQL_UE_DELETE_ALL[] = "DELETE FROM {user_enrolments} WHERE enr
 static const char SQL_INSTANCE_DELETE[] = "DELETE FROM {enrol} WHERE id = ?";
 
 /* Reads every row's first two columns (all before anything is written: MariaDB keeps
- * one result pending per connection).  b may be NULL for one column. */
+ * one result pending per connection). */
 static int read_pairs(moodle_site *s, db_stmt *st, int64_t **a, int64_t **b, size_t *n)
 {
     size_t cap = 0;
     int r;
-    *a = NULL;
-    if (b)
-        *b = NULL;
+    *a = *b = NULL;
     *n = 0;
     while ((r = db_next(st)) > 0) {
         if (*n == cap) {
             cap = cap ? cap * 2 : 16;
-            int64_t *pa = realloc(*a, cap * sizeof *pa);
-            int64_t *pb = b ? realloc(*b, cap * sizeof *pb) : NULL;
+            int64_t *pa = realloc(*a, cap * sizeof *pa), *pb = pa ? realloc(*b, cap * sizeof *pb)
+                                                                  : NULL;
             if (pa)
                 *a = pa;
             if (pb)
                 *b = pb;
-            if (!pa || (b && !pb)) {
+            if (!pa || !pb) {
                 moodle_drain(st);
                 return moodle_fail(s, "out of memory");
             }
         }
         (*a)[*n] = db_col_int(st, 0);
-        if (b)
-            (*b)[*n] = db_col_int(st, 1);
-        (*n)++;
+        (*b)[(*n)++] = db_col_int(st, 1);
     }
     return r < 0 ? moodle_fail_db(s, "cannot read rows") : 0;
 }
@@ -417,7 +409,7 @@ static int delete_owned(moodle_site *s, int64_t now, int64_t enrolid, const char
             moodle_fail_db(s, "cannot read user enrolments");
         return -1;
     }
-    if (read_pairs(s, st, &users, NULL, &n) < 0)
+    if (moodle_read_ids(s, st, &users, &n) < 0)
         goto out;
     for (size_t i = 0; i < n; i++)
         if (moodle_unenrol_user(s, now, enrolid, users[i]) < 0)

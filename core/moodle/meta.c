@@ -389,23 +389,9 @@ static int sync_link(moodle_site *s, int64_t now, const struct moodle_meta_link 
         return -1;
     if (db_exec(st, "ii", l->parent, l->id) != 0)
         return moodle_fail_db(s, "cannot read user enrolments");
-    int64_t *users = NULL;
-    size_t n = 0, cap = 0;
-    int r;
-    while ((r = db_next(st)) > 0) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            int64_t *p = realloc(users, cap * sizeof *p);
-            if (!p) {
-                moodle_drain(st);
-                free(users);
-                return moodle_fail(s, "out of memory");
-            }
-            users = p;
-        }
-        users[n++] = db_col_int(st, 0);
-    }
-    int rc = r < 0 ? moodle_fail_db(s, "cannot read user enrolments") : 0;
+    int64_t *users;
+    size_t n;
+    int rc = moodle_read_ids(s, st, &users, &n);
     for (size_t i = 0; i < n && rc == 0; i++)
         rc = sync_user(s, now, l, users[i]);
     free(users);

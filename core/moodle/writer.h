@@ -16,6 +16,10 @@
  * says "cannot read <what>"). */
 db_stmt *moodle_read_row(moodle_site *s, const char *sql, const char *what, int *found,
                          int64_t id);
+/* Reads the first column of every row of a statement already run into a malloc'd
+ * array (*ids NULL when there are none), all rows before anything else runs (MariaDB
+ * allows one pending result per connection).  0, or -1 (s->err set, *ids freed). */
+int moodle_read_ids(moodle_site *s, db_stmt *st, int64_t **ids, size_t *n);
 /* Does `sql` (two integer parameters) return a row?  1 yes, 0 no, -1 error. */
 int moodle_row_exists(moodle_site *s, const char *sql, int64_t a, int64_t b);
 

@@ -83,18 +83,27 @@ static const char *q_text(const char *sql, const char *types, ...)
     return buf;
 }
 
-static int exec_sql(const char *sql, const char *types, ...)
+/* Prepares and runs `sql`; NULL when it cannot be prepared, *rc the run's status. */
+static db_stmt *run_sql(const char *sql, const char *types, va_list ap, int *rc)
 {
     db_stmt *st = db_prepare(d, sql);
+    *rc = -1;
     if (!st) {
         printf("# prepare failed: %s\n", db_error(d));
-        return -1;
+        return NULL;
     }
+    *rc = db_execv(st, types, ap);
+    return st;
+}
+
+static int exec_sql(const char *sql, const char *types, ...)
+{
     va_list ap;
     va_start(ap, types);
-    int rc = db_execv(st, types, ap);
+    int rc;
+    db_stmt *st = run_sql(sql, types, ap, &rc);
     va_end(ap);
-    if (rc != 0)
+    if (st && rc != 0)
         printf("# exec failed: %s\n", db_error(d));
     db_finalize(st);
     return rc;
@@ -102,16 +111,12 @@ static int exec_sql(const char *sql, const char *types, ...)
 
 static int64_t insert_sql(const char *sql, const char *types, ...)
 {
-    db_stmt *st = db_prepare(d, sql);
-    if (!st) {
-        printf("# prepare failed: %s\n", db_error(d));
-        return -1;
-    }
     va_list ap;
     va_start(ap, types);
-    int rc = db_execv(st, types, ap);
+    int rc;
+    db_stmt *st = run_sql(sql, types, ap, &rc);
     va_end(ap);
-    int64_t id = rc == 0 ? db_last_id(st) : -1;
+    int64_t id = st && rc == 0 ? db_last_id(st) : -1;
     if (id <= 0)
         printf("# insert failed: %s\n", db_error(d));
     db_finalize(st);
@@ -275,7 +280,8 @@ static int mksite(const char *kind, const char *target)
 }
 
 /* Runs `scenario` on a fresh SQLite site, then on the servers TS_PG_* / TS_MY_* name
- * (database `dbname`, dropped and created). */
+ * (database `dbname`, dropped and created), and with TS_UNIT_DUMPS=1 on the real Moodle
+ * 4.2 dumps loaded there. */
 static int run_sites(const char *dbname, void (*scenario)(void))
 {
     the_scenario = scenario;
@@ -310,6 +316,26 @@ static int run_sites(const char *dbname, void (*scenario)(void))
                         .user = getenv("TS_MY_USER"), .password = getenv("TS_MY_PASSWORD"),
                         .socket = sock, .prefix = "mdl_" };
         run_site(&p, "mariadb");
+    }
+    /* The real Moodle 4.2 sites too (tests/lib/mksite.sh *-dump), when asked. */
+    const char *dumps = getenv("TS_UNIT_DUMPS");
+    h = getenv("TS_PG_HOST");
+    if (dumps && *dumps && h && *h && mksite("pgsql-dump", dbname) == 0) {
+        const char *port = getenv("TS_PG_PORT");
+        db_params p = { .kind = TS_DB_POSTGRES, .host = h, .port = port ? atoi(port) : 0,
+                        .name = dbname, .user = getenv("TS_PG_USER"),
+                        .password = getenv("TS_PG_PASSWORD"), .prefix = "mdl_" };
+        run_site(&p, "pgsql-dump");
+    }
+    h = getenv("TS_MY_HOST");
+    if (dumps && *dumps && ((h && *h) || (sock && *sock)) &&
+        mksite("mariadb-dump", dbname) == 0) {
+        const char *port = getenv("TS_MY_PORT");
+        db_params p = { .kind = TS_DB_MARIADB, .host = h ? h : "",
+                        .port = port ? atoi(port) : 0, .name = dbname,
+                        .user = getenv("TS_MY_USER"), .password = getenv("TS_MY_PASSWORD"),
+                        .socket = sock, .prefix = "mdl_" };
+        run_site(&p, "mariadb-dump");
     }
     return tap_done();
 }

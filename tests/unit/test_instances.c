@@ -99,13 +99,18 @@ static void defaults(int64_t course, int64_t cctx)
 
 /* ---- add, status, delete ------------------------------------------------------------ */
 
-static void add_status_delete(int64_t course, int64_t cctx, const char *cpath)
+/* What the parts of the scenario share. */
+static int64_t u1, u3, u4, group, cinst, self2;
+
+static void add_cohort(int64_t course, int64_t cctx)
 {
     const char *K = kind_name;
-    int64_t u1 = new_user("i1"), u3 = new_user("i3"), u4 = new_user("i4");
+    u1 = new_user("i1");
+    u3 = new_user("i3");
+    u4 = new_user("i4");
     int64_t manual = instance_of(course, "manual");
     TAP_OK(moodle_enrol_user(s, NOW, manual, u1, 5, 0, 0, 0) == 1, "%s: u1 enrolled", K);
-    int64_t group = moodle_group_create(s, NOW, course, "G", "", NULL);
+    group = moodle_group_create(s, NOW, course, "G", "", NULL);
 
     /* A cohort with two members before any instance links it. */
     int64_t ch = moodle_cohort_create(s, NOW, 1, "Instances cohort", "IC", NULL);
@@ -115,7 +120,7 @@ static void add_status_delete(int64_t course, int64_t cctx, const char *cpath)
     int64_t mark = log_mark();
     moodle_instance ci = { .courseid = course, .enrol = "cohort", .roleid = 5,
                            .customint1 = ch, .customint2 = group };
-    int64_t cinst = moodle_instance_add(s, NOW + 3, &ci);
+    cinst = moodle_instance_add(s, NOW + 3, &ci);
     TAP_OK(cinst > 0, "%s: cohort instance added", K);
     if (cinst < 0)
         printf("# %s\n", moodle_error(s));
@@ -145,17 +150,23 @@ static void add_status_delete(int64_t course, int64_t cctx, const char *cpath)
 
     moodle_instance bad = { .courseid = course, .enrol = "cohort", .customint1 = 999999 };
     TAP_OK(moodle_instance_add(s, NOW, &bad) == -1, "%s: unknown cohort refused", K);
+}
+
+static void add_self_and_status(int64_t course, int64_t cctx, const char *cpath)
+{
+    const char *K = kind_name;
+    logrow lg[32];
 
     /* A second self instance: the plugin's defaults, then the given name and status. */
     moodle_instance si = { .courseid = course, .enrol = "self", .name = "With key" };
-    int64_t self2 = moodle_instance_add(s, NOW, &si);
+    self2 = moodle_instance_add(s, NOW, &si);
     TAP_OK(count_rows("SELECT COUNT(*) FROM {enrol} WHERE id = ? AND status = 0 AND "
                       "sortorder = 4 AND roleid = 5 AND name = 'With key' AND "
                       "customint6 = 1 AND expirythreshold = 86400", "i", self2) == 1,
            "%s: self instance row", K);
 
     /* update_status(). */
-    mark = log_mark();
+    int64_t mark = log_mark();
     TAP_OK(moodle_instance_set_status(s, NOW + 50, self2, 1) == 1,
            "%s: disable returns 1", K);
     TAP_OK(count_rows("SELECT COUNT(*) FROM {enrol} WHERE id = ? AND status = 1 AND "
@@ -164,7 +175,7 @@ static void add_status_delete(int64_t course, int64_t cctx, const char *cpath)
     TAP_OK(count_rows("SELECT COUNT(*) FROM {cache_flags} WHERE flagtype = "
                       "'accesslib/dirtycontexts' AND name = ? AND timemodified = ?", "si",
                       cpath, NOW + 50) == 1, "%s: course context marked dirty", K);
-    n = log_since(mark, lg, 32);
+    int n = log_since(mark, lg, 32);
     TAP_OK(n == 1 && strcmp(lg[0].name, "enrol_instance_updated") == 0 &&
            strcmp(lg[0].crud, "u") == 0 && lg[0].objectid == self2 &&
            strcmp(lg[0].other, "{\"enrol\":\"self\"}") == 0, "%s: enrol_instance_updated", K);
@@ -177,13 +188,19 @@ static void add_status_delete(int64_t course, int64_t cctx, const char *cpath)
            "%s: cohort instance disabled: roles gone, enrolments kept", K);
     TAP_OK(moodle_instance_set_status(s, NOW, cinst, 0) == 1 &&
            RA(u3, 5, cctx, "enrol_cohort", cinst) == 1, "%s: enabled again: roles back", K);
+}
 
-    /* delete_instance(): users unenrolled, what the instance owned, the row. */
+/* delete_instance(): users unenrolled, what the instance owned, the row. */
+static void delete_cohort_instance(int64_t course, int64_t cctx)
+{
+    const char *K = kind_name;
+    int64_t manual = instance_of(course, "manual");
+    logrow lg[32];
     TAP_OK(exec_sql("INSERT INTO {role_assignments} (roleid, contextid, userid, timemodified, "
                     "modifierid, component, itemid, sortorder) VALUES (4, ?, ?, ?, 2, "
                     "'enrol_cohort', ?, 0)", "iiii", cctx, u1, NOW, cinst) == 0,
            "%s: a stray role of the instance", K);
-    mark = log_mark();
+    int64_t mark = log_mark();
     TAP_OK(moodle_instance_delete(s, NOW + 60, cinst) == 1, "%s: delete returns 1", K);
     TAP_OK(count_rows("SELECT COUNT(*) FROM {enrol} WHERE id = ?", "i", cinst) == 0 &&
            count_rows("SELECT COUNT(*) FROM {user_enrolments} WHERE enrolid = ?", "i",
@@ -194,7 +211,7 @@ static void add_status_delete(int64_t course, int64_t cctx, const char *cpath)
                       cinst) == 0, "%s: instance and what it owned gone", K);
     TAP_OK(UE_STATUS(manual, u1) == 0 && RA(u1, 5, cctx, "", 0) == 1,
            "%s: other instances untouched", K);
-    n = log_since(mark, lg, 32);
+    int n = log_since(mark, lg, 32);
     TAP_OK(n > 1 && strcmp(lg[n - 1].name, "enrol_instance_deleted") == 0 &&
            strcmp(lg[n - 1].crud, "d") == 0 && lg[n - 1].objectid == cinst &&
            strcmp(lg[n - 1].other, "{\"enrol\":\"cohort\"}") == 0,
@@ -208,7 +225,10 @@ static void add_status_delete(int64_t course, int64_t cctx, const char *cpath)
 
 /* ---- enrol_meta -------------------------------------------------------------------- */
 
-static void meta(void)
+static int64_t pctx, cctx2, pman, mlink, m1, m2, m3;
+
+/* A meta mlink to a course with users: they are enrolled in the child with their roles. */
+static void meta_link(void)
 {
     const char *K = kind_name;
     TAP_OK(moodle_meta_reads(s) == 0, "%s: meta disabled: its instances never read", K);
@@ -218,11 +238,14 @@ static void meta(void)
 
     char ppath[256], cpath[256];
     int64_t parent = new_course("Parent", ppath), child = new_course("Child", cpath);
-    int64_t pctx = ctx_of(parent), cctx = ctx_of(child);
+    pctx = ctx_of(parent);
+    int64_t cctx = cctx2 = ctx_of(child);
     TAP_OK(moodle_instance_add_defaults(s, NOW, parent) == 3 &&
            moodle_instance_add_defaults(s, NOW, child) == 3, "%s: two courses", K);
-    int64_t pman = instance_of(parent, "manual");
-    int64_t m1 = new_user("m1"), m2 = new_user("m2"), m3 = new_user("m3");
+    pman = instance_of(parent, "manual");
+    m1 = new_user("m1");
+    m2 = new_user("m2");
+    m3 = new_user("m3");
     TAP_OK(moodle_enrol_user(s, NOW, pman, m1, 5, 0, 0, 0) == 1 &&
            moodle_enrol_user(s, NOW, pman, m2, 3, 0, NOW + 9000, 0) == 1 &&
            moodle_role_assign(s, NOW, 4, pctx, m2, "", 0) == 1 &&
@@ -233,41 +256,51 @@ static void meta(void)
 
     int64_t mark = log_mark();
     moodle_instance mi = { .courseid = child, .enrol = "meta", .customint1 = parent };
-    int64_t link = moodle_instance_add(s, NOW, &mi);
-    TAP_OK(link > 0, "%s: meta instance added", K);
-    if (link < 0)
+    mlink = moodle_instance_add(s, NOW, &mi);
+    TAP_OK(mlink > 0, "%s: meta instance added", K);
+    if (mlink < 0)
         printf("# %s\n", moodle_error(s));
     TAP_OK(count_rows("SELECT COUNT(*) FROM {enrol} WHERE id = ? AND sortorder = 3 AND "
                       "customint1 = ? AND customint2 = 0 AND roleid = 0 AND name IS NULL",
-                      "ii", link, parent) == 1, "%s: meta instance row", K);
-    TAP_OK(UE_STATUS(link, m1) == 0 && UE_STATUS(link, m2) == 0,
+                      "ii", mlink, parent) == 1, "%s: meta instance row", K);
+    TAP_OK(UE_STATUS(mlink, m1) == 0 && UE_STATUS(mlink, m2) == 0,
            "%s: parent's users enrolled in the child", K);
     TAP_OK(q_int("SELECT timeend FROM {user_enrolments} WHERE enrolid = ? AND userid = ?",
-                 "ii", link, m2) == NOW + 9000, "%s: the parent's end date", K);
-    TAP_OK(RA(m1, 5, cctx, "enrol_meta", link) == 1 && RA(m2, 3, cctx, "enrol_meta", link) == 1 &&
-           RA(m2, 4, cctx, "enrol_meta", link) == 1, "%s: with their roles", K);
+                 "ii", mlink, m2) == NOW + 9000, "%s: the parent's end date", K);
+    TAP_OK(RA(m1, 5, cctx, "enrol_meta", mlink) == 1 && RA(m2, 3, cctx, "enrol_meta", mlink) == 1 &&
+           RA(m2, 4, cctx, "enrol_meta", mlink) == 1, "%s: with their roles", K);
     logrow lg[32];
     int n = log_since(mark, lg, 32);
     TAP_OK(n == 6 && strcmp(lg[0].name, "enrol_instance_created") == 0,
            "%s: meta add events (%d)", K, n);
     TAP_OK(moodle_meta_flush(s, NOW) == 0, "%s: nothing pending", K);
+}
+
+/* The parent's enrol, role_assign, role_unassign, unenrol and instance status reach the
+ * child. */
+static void meta_propagate(void)
+{
+    const char *K = kind_name;
+    int64_t cctx = cctx2, mark;
+    logrow lg[32];
+    int n;
 
     /* The parent's enrol, role_assign, role_unassign, unenrol propagate. */
     TAP_OK(moodle_enrol_user(s, NOW, pman, m3, 5, 0, 0, 0) == 1 &&
            moodle_meta_flush(s, NOW) == 0, "%s: m3 enrolled in the parent", K);
-    TAP_OK(UE_STATUS(link, m3) == 0 && RA(m3, 5, cctx, "enrol_meta", link) == 1,
+    TAP_OK(UE_STATUS(mlink, m3) == 0 && RA(m3, 5, cctx, "enrol_meta", mlink) == 1,
            "%s: m3 in the child with the role", K);
     TAP_OK(moodle_role_assign(s, NOW, 4, pctx, m3, "", 0) == 1 &&
-           moodle_meta_flush(s, NOW) == 0 && RA(m3, 4, cctx, "enrol_meta", link) == 1,
+           moodle_meta_flush(s, NOW) == 0 && RA(m3, 4, cctx, "enrol_meta", mlink) == 1,
            "%s: role assigned in the parent: in the child", K);
     TAP_OK(moodle_role_unassign(s, NOW, 4, pctx, m3, "", 0) == 1 &&
-           moodle_meta_flush(s, NOW) == 0 && RA(m3, 4, cctx, "enrol_meta", link) == 0,
+           moodle_meta_flush(s, NOW) == 0 && RA(m3, 4, cctx, "enrol_meta", mlink) == 0,
            "%s: role unassigned in the parent: gone in the child", K);
     mark = log_mark();
     TAP_OK(moodle_unenrol_user(s, NOW, pman, m3) == 1 && moodle_meta_flush(s, NOW) == 0,
            "%s: m3 unenrolled from the parent", K);
     /* unenrolaction 3 (suspend, no roles), the 4.2 default. */
-    TAP_OK(UE_STATUS(link, m3) == 1 && RA(m3, 5, cctx, "enrol_meta", link) == 0,
+    TAP_OK(UE_STATUS(mlink, m3) == 1 && RA(m3, 5, cctx, "enrol_meta", mlink) == 0,
            "%s: m3 suspended in the child, roles gone", K);
     n = log_since(mark, lg, 32);
     int updated = 0;
@@ -275,8 +308,8 @@ static void meta(void)
         updated += strcmp(lg[i].name, "user_enrolment_updated") == 0;
     TAP_OK(updated == 1, "%s: user_enrolment_updated in the child", K);
     TAP_OK(moodle_enrol_user(s, NOW, pman, m3, 5, 0, 0, 0) == 1 &&
-           moodle_meta_flush(s, NOW) == 0 && UE_STATUS(link, m3) == 0 &&
-           RA(m3, 5, cctx, "enrol_meta", link) == 1, "%s: back in the parent: active again", K);
+           moodle_meta_flush(s, NOW) == 0 && UE_STATUS(mlink, m3) == 0 &&
+           RA(m3, 5, cctx, "enrol_meta", mlink) == 1, "%s: back in the parent: active again", K);
 
     /* A meta enrolment in the child does not propagate back (no loop). */
     TAP_OK(moodle_meta_reads(s) == 2, "%s: instances read again once after the add (%u)", K,
@@ -284,33 +317,39 @@ static void meta(void)
 
     /* Disabling the parent's manual instance suspends the child enrolments
      * (enrol_meta's observer of enrol_instance_updated). */
-    TAP_OK(moodle_instance_set_status(s, NOW, pman, 1) == 1 && UE_STATUS(link, m1) == 1 &&
-           RA(m1, 5, cctx, "enrol_meta", link) == 0,
+    TAP_OK(moodle_instance_set_status(s, NOW, pman, 1) == 1 && UE_STATUS(mlink, m1) == 1 &&
+           RA(m1, 5, cctx, "enrol_meta", mlink) == 0,
            "%s: parent instance disabled: child suspended", K);
-    TAP_OK(moodle_instance_set_status(s, NOW, pman, 0) == 1 && UE_STATUS(link, m1) == 0 &&
-           RA(m1, 5, cctx, "enrol_meta", link) == 1, "%s: enabled again: active", K);
+    TAP_OK(moodle_instance_set_status(s, NOW, pman, 0) == 1 && UE_STATUS(mlink, m1) == 0 &&
+           RA(m1, 5, cctx, "enrol_meta", mlink) == 1, "%s: enabled again: active", K);
+}
+
+/* The settings nosyncroleids and unenrolaction; the mlink deleted. */
+static void meta_settings(void)
+{
+    const char *K = kind_name;
+    int64_t cctx = cctx2;
 
     /* nosyncroleids: a role the setting names is not copied. */
     TAP_OK(exec_sql("UPDATE {config_plugins} SET value = '4' WHERE plugin = 'enrol_meta' "
                     "AND name = 'nosyncroleids'", "") == 0, "%s: nosyncroleids 4", K);
     reopen_site();
     TAP_OK(moodle_role_assign(s, NOW, 4, pctx, m1, "", 0) == 1 &&
-           moodle_meta_flush(s, NOW) == 0 && RA(m1, 4, cctx, "enrol_meta", link) == 0 &&
-           RA(m1, 5, cctx, "enrol_meta", link) == 1, "%s: skipped role not copied", K);
+           moodle_meta_flush(s, NOW) == 0 && RA(m1, 4, cctx, "enrol_meta", mlink) == 0 &&
+           RA(m1, 5, cctx, "enrol_meta", mlink) == 1, "%s: skipped role not copied", K);
 
     /* unenrolaction 0: the child enrolment goes with the parent's. */
     TAP_OK(exec_sql("UPDATE {config_plugins} SET value = '0' WHERE plugin = 'enrol_meta' "
                     "AND name = 'unenrolaction'", "") == 0, "%s: unenrolaction 0", K);
     reopen_site();
     TAP_OK(moodle_unenrol_user(s, NOW, pman, m1) == 1 && moodle_meta_flush(s, NOW) == 0 &&
-           UE_STATUS(link, m1) == -1 && RA(m1, 5, cctx, "enrol_meta", link) == 0,
+           UE_STATUS(mlink, m1) == -1 && RA(m1, 5, cctx, "enrol_meta", mlink) == 0,
            "%s: unenrolled from the child too", K);
 
-    /* Deleting the link removes what it gave. */
-    TAP_OK(moodle_instance_delete(s, NOW, link) == 1 &&
+    /* Deleting the mlink removes what it gave. */
+    TAP_OK(moodle_instance_delete(s, NOW, mlink) == 1 &&
            count_rows("SELECT COUNT(*) FROM {role_assignments} WHERE component = 'enrol_meta'",
                       "") == 0, "%s: meta instance deleted with its roles", K);
-    (void)cpath;
 }
 
 static void scenario(void)
@@ -321,8 +360,12 @@ static void scenario(void)
     int64_t cctx = ctx_of(course);
     purges_reset();
     defaults(course, cctx);
-    add_status_delete(course, cctx, cpath);
-    meta();
+    add_cohort(course, cctx);
+    add_self_and_status(course, cctx, cpath);
+    delete_cohort_instance(course, cctx);
+    meta_link();
+    meta_propagate();
+    meta_settings();
 }
 
 int main(void)

@@ -69,6 +69,29 @@ static int validate_dbtype(cfg_t *cfg, cfg_opt_t *opt)
     return 0;
 }
 
+/* SHA-512 crypt rounds (Moodle 4.3+): below Moodle's own fast mode (5000) a hash would
+ * be weaker than any Moodle writes, and Moodle never re-hashes a $6$ hash. */
+static int validate_rounds(cfg_t *cfg, cfg_opt_t *opt)
+{
+    long v = cfg_opt_getnint(opt, 0);
+    if (v < 5000 || v > 999999999) {
+        cfg_error(cfg, "option 'passwordrounds': %ld is not between 5000 and 999999999", v);
+        return -1;
+    }
+    return 0;
+}
+
+static int validate_acceptversion(cfg_t *cfg, cfg_opt_t *opt)
+{
+    long v = cfg_opt_getnint(opt, 0);
+    if (v != 0 && (v < 2000000000L || v > 2999999999L)) {
+        cfg_error(cfg, "option 'acceptversion': %ld is not a Moodle version number "
+                  "(e.g. 2027041900) nor 0", v);
+        return -1;
+    }
+    return 0;
+}
+
 static cfg_opt_t db_opts[] = {
     CFG_STR("type", "sqlite", CFGF_NONE),
     CFG_STR("host", "", CFGF_NONE),
@@ -88,6 +111,9 @@ static cfg_opt_t moodle_opts[] = {
     CFG_STR("bridgescript", "", CFGF_NONE),
     CFG_INT("bridgetimeout", 300, CFGF_NONE),
     CFG_STR("dataroot", "", CFGF_NONE),
+    /* A Moodle version newer than the newest toolsync knows, accepted at the
+     * administrator's risk (0: none). */
+    CFG_INT("acceptversion", 0, CFGF_NONE),
     CFG_END()
 };
 
@@ -109,6 +135,7 @@ static cfg_opt_t global_opts[] = {
     CFG_INT("fileareacleanupdelay", 90, CFGF_NONE),
     CFG_INT("batchsize", 500, CFGF_NONE),
     CFG_INT("passwordhashcost", 4, CFGF_NONE),
+    CFG_INT("passwordrounds", 10000, CFGF_NONE),
     CFG_INT("threads", 0, CFGF_NONE),
     CFG_INT("maxlinelength", 1048576, CFGF_NONE),
     /* Archive inputs: what an entry, an archive may hold (bytes), and the compression
@@ -147,6 +174,8 @@ static void set_validators(cfg_t *cfg)
     cfg_set_error_function(cfg, conf_error);
     cfg_set_validate_func(cfg, "csvseparator", validate_separator);
     cfg_set_validate_func(cfg, "database|type", validate_dbtype);
+    cfg_set_validate_func(cfg, "passwordrounds", validate_rounds);
+    cfg_set_validate_func(cfg, "moodle|acceptversion", validate_acceptversion);
 }
 
 /* "key=value" or "section.key=value" */

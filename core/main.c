@@ -119,11 +119,24 @@ static int cmd_check(engine *e)
         printf("database: FAILED (see above)\n");
         return TS_EXIT_FATAL;
     }
-    printf("database: %s: ok\n", config_global_str(e->cfg, "database") ? "connected" : "");
-    printf("moodle: %s (version %lld), admin user id %lld, logstore %s\n",
-           moodle_release(e->site), (long long)moodle_version(e->site),
+    char server[160];
+    if (moodle_server_name(e->site, server, sizeof server) != 0)
+        snprintf(server, sizeof server, "connected");
+    printf("database: %s: ok\n", server);
+    const moodle_family *f = moodle_site_family(e->site);
+    printf("moodle: %s (version %lld), known as Moodle %s%s, admin user id %lld, logstore %s\n",
+           moodle_release(e->site), (long long)moodle_version(e->site), f->name,
+           moodle_version_beyond(e->site) ? " (newer: admitted by moodle.acceptversion, "
+                                            "at your own risk)" : "",
            (long long)moodle_admin_id(e->site),
            moodle_logs_to_standard(e->site) ? "standard (events logged)" : "off");
+    int cost = 0;
+    const char *scheme = moodle_new_password_scheme(e->site, &cost);
+    if (strcmp(scheme, MOODLE_HASH_SHA512) == 0)
+        printf("passwords: new ones SHA-512 crypt ($6$), %d rounds (passwordrounds)\n", cost);
+    else
+        printf("passwords: new ones bcrypt ($2y$), cost %d (passwordhashcost; Moodle "
+               "re-hashes at its own cost at the first login)\n", cost);
     return engine_bridge_check(e) == 0 ? TS_EXIT_OK : TS_EXIT_FATAL;
 }
 

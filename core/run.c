@@ -38,7 +38,12 @@ int engine_open_site(engine *e)
         ts_logf(TS_LOG_ERROR, "cannot connect to the database: %s", err);
         return -1;
     }
-    e->site = moodle_open(e->db, err, sizeof err);
+    moodle_options mo = {
+        .acceptversion = cfg_getint(cfg_getsec(e->cfg, "moodle"), "acceptversion"),
+        .bcrypt_cost = (int)cfg_getint(e->cfg, "passwordhashcost"),
+        .sha512_rounds = (int)cfg_getint(e->cfg, "passwordrounds"),
+    };
+    e->site = moodle_open_with(e->db, &mo, err, sizeof err);
     if (!e->site) {
         ts_logf(TS_LOG_ERROR, "%s", err);
         return -1;

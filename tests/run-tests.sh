@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command of toolsync: builds, runs every unit program and every scenario (on
 # SQLite, PostgreSQL and MariaDB, and on the real Moodle 4.2 dumps when they are there),
-# and ends with one line "N passed, N failed".
+# the users scenarios on a site of each Moodle version family (4.1, 4.5, 5.0, 5.3), and
+# ends with one line "N passed, N failed".
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 #   tests/run-tests.sh [--install] [--quick] [--keep] [--verbose]
@@ -234,16 +235,36 @@ if [[ $QUICK -eq 0 ]]; then
     if [[ $MY_UP -eq 1 && -r $TS_SHARED/moodle/moodle42-fresh-mariadb.sql.gz ]]; then BACKENDS+=(mariadb-dump)
     else SKIPS+=("scenarios[mariadb-dump]: no MariaDB dump in $TS_SHARED/moodle"); fi
 fi
-step "scenarios on ${BACKENDS[*]}"
+# The Moodle versions (backend@X.Y: a site of that version, tests/lib/mksite.sh): the
+# users scenarios on one site per version family on SQLite, the version scenarios
+# (8x-v*) there and on the servers, and on the real 5.0 dumps with a few users scenarios.
+VUSERS=() VSCEN=()
+for d in tests/scenarios/[12][0-9]-*/ tests/scenarios/7[0-9]-*/; do [[ -f $d/script ]] && VUSERS+=("$(basename "$d")"); done
+for d in tests/scenarios/8[0-9]-v*/; do [[ -f $d/script ]] && VSCEN+=("$(basename "$d")"); done
+declare -A VRUN=()
+for v in 4.1 4.5 5.0 5.3; do VRUN[sqlite@$v]="${VUSERS[*]} ${VSCEN[*]}"; done
+if [[ $QUICK -eq 0 ]]; then
+    [[ $PG_UP -eq 1 ]] && VRUN[pgsql@5.3]="${VSCEN[*]}"
+    [[ $MY_UP -eq 1 ]] && VRUN[mariadb@5.3]="${VSCEN[*]}"
+    for k in pgsql:postgres mariadb:mariadb; do
+        b=${k%%:*}
+        if [[ " ${BACKENDS[*]} " == *" $b-dump "* && -r $TS_SHARED/moodle/moodle50-fresh-${k#*:}.sql.gz ]]; then
+            VRUN[$b-dump@5.0]="10-a04-create-allow 13-a05-update 21-g16-passwords ${VSCEN[*]}"
+        fi
+    done
+fi
+RUNS=("${BACKENDS[@]}" $(printf '%s\n' "${!VRUN[@]}" | sort))
+step "scenarios on ${RUNS[*]}"
 JOBS=${TS_JOBS:-5}
-for b in "${BACKENDS[@]}"; do
+for b in "${RUNS[@]}"; do
     while [[ $(jobs -rp | wc -l) -ge $JOBS ]]; do wait -n; done
+    # shellcheck disable=SC2086
     ( bash tests/lib/scenario.sh -b "$b" -w "$T/scenarios" $([[ $KEEP -eq 1 ]] && echo -k) \
-        >"$T/scenarios-$b.log" 2>&1 </dev/null
+        ${VRUN[$b]:-} >"$T/scenarios-$b.log" 2>&1 </dev/null
       echo $? >"$T/scenarios-$b.rc" ) &
 done
 wait
-for b in "${BACKENDS[@]}"; do
+for b in "${RUNS[@]}"; do
     st=$(cat "$T/scenarios-$b.rc" 2>/dev/null || echo 1)
     tally "scenarios[$b]" "$T/scenarios-$b.log" "$st"
 done

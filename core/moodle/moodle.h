@@ -16,9 +16,20 @@ typedef struct moodle_site moodle_site;
 
 /* Reads the site: {config} (all rows, cached), Moodle version and release, the log
  * stores enabled, the site admin (first id of config `siteadmins`), sessiontimeout.
- * Refuses (NULL + message) a database that is not a Moodle site, or a version outside
- * 4.1 (2022112800) .. 4.5.x (branch 405 = 2024100700..2024100799).  */
-moodle_site *moodle_open(db *d, char *err, size_t errlen);
+ * Refuses (NULL + message) a database that is not a Moodle site, a version older than
+ * 4.1 (2022112800) or newer than the newest known (5.3.x, see versions.c) unless
+ * options->acceptversion admits it, and a site whose tables lack a column its version
+ * has ("the schema does not match Moodle X: table T lacks column C").  options may be
+ * NULL (defaults below). */
+typedef struct {
+    int64_t acceptversion;   /* a version newer than the newest known, accepted up to it */
+    int bcrypt_cost;         /* new passwords up to 4.2 (0: MOODLE_BCRYPT_COST)          */
+    int sha512_rounds;       /* new passwords from 4.3 (0: MOODLE_SHA512_ROUNDS)         */
+} moodle_options;
+#define MOODLE_BCRYPT_COST 4         /* Moodle re-hashes at its cost 10 at the first login */
+#define MOODLE_SHA512_ROUNDS 10000   /* Moodle's own; it never re-hashes a $6$ hash       */
+moodle_site *moodle_open_with(db *d, const moodle_options *options, char *err, size_t errlen);
+moodle_site *moodle_open(db *d, char *err, size_t errlen);   /* default options */
 void moodle_close(moodle_site *s);
 
 db *moodle_db(moodle_site *s);
@@ -101,6 +112,9 @@ int moodle_check_password(const char *plain, const char *hash);
 #define MOODLE_HASH_BCRYPT "$2y$"
 #define MOODLE_HASH_SHA512 "$6$"
 const char *moodle_password_scheme(const moodle_site *s, int fast, int *cost);
+/* What toolsync writes for new passwords on this site: the scheme of its version and the
+ * cost of moodle_options (bcrypt cost up to 4.2, SHA-512 rounds from 4.3). */
+const char *moodle_new_password_scheme(const moodle_site *s, int *cost);
 /* As moodle_hash_passwords, for either scheme (cost = bcrypt cost or SHA-512 rounds). */
 int moodle_hash_passwords_scheme(const char *scheme, const char *const *plain, char **out,
                                  size_t n, int cost, int threads);
@@ -113,8 +127,32 @@ int moodle_lang_installed(const char *dataroot, const char *code);
 /* 2 installed and enabled, 1 installed but disabled, 0 no such plugin. */
 int moodle_auth_plugin(moodle_site *s, const char *name);
 
-/* The columns of {user} at this site's version, NULL-terminated (*n without it). */
-const char *const *moodle_user_columns(const moodle_site *s, size_t *n);
+/* The columns of this site's {user} table, from the live schema (catalog order),
+ * NULL-terminated (*n without it); valid until moodle_close. */
+const char *const *moodle_user_columns(moodle_site *s, size_t *n);
+/* The {user} columns of Moodle 4.1 (install.xml order), which toolsync knows. */
+const char *const *moodle_user_known_columns(size_t *n);
+/* Length limit of a char column in the live schema: > 0 characters, 0 not a char column
+ * (or no limit known), -1 error.  Read with the columns, once per table. */
+int moodle_column_length(moodle_site *s, const char *table, const char *column);
+
+/* versions.c: the Moodle versions toolsync knows, 4.1 to 5.3, one entry per branch. */
+typedef struct moodle_family {
+    const char *name;        /* "4.3"                                                  */
+    int64_t version;         /* its first version number (the .0 release): 2023100900  */
+    const char *hash;        /* scheme of new passwords: MOODLE_HASH_BCRYPT or _SHA512 */
+    const char *changes;     /* what it changed in the tables toolsync writes          */
+} moodle_family;
+const moodle_family *moodle_family_of(int64_t version);     /* NULL: older than 4.1 */
+const moodle_family *moodle_newest_family(void);
+/* The first version number past the newest known branch (5.4dev and later). */
+int64_t moodle_known_end(void);
+const moodle_family *moodle_site_family(const moodle_site *s);
+/* 1 when the site is newer than the newest known version (accepted by the setting). */
+int moodle_version_beyond(const moodle_site *s);
+/* "PostgreSQL 15.14", "MariaDB 10.11.6", "MySQL 8.4.3", "SQLite 3.40.1": the server that
+ * answers, into out; 0 or -1. */
+int moodle_server_name(moodle_site *s, char *out, size_t len);
 /* Path of a context by id: 0 found, 1 not found, -1 error. */
 int moodle_context_path_by_id(moodle_site *s, int64_t contextid, char *path_out /* 256 */);
 

@@ -39,6 +39,9 @@ struct moodle_site {
     db *d;
     int64_t version;
     char *release;
+    const moodle_family *family;    /* the branch of the version (versions.c)          */
+    int beyond;                     /* newer than the newest known, admitted by setting */
+    int bcrypt_cost, sha512_rounds; /* of new passwords (moodle_options)               */
     moodle_kv *cfg;
     size_t ncfg;
     moodle_plugin_cfg *plugins;     /* config_plugins, read per plugin on first use */
@@ -82,6 +85,15 @@ int moodle_list_has(const char *list, const char *item);
 /* meta.c: frees what the site remembers of meta links and pending syncs. */
 void moodle_meta_free(moodle_site *s);
 
+/* versions.c: refuses (-1, message in err) a version outside what toolsync knows unless
+ * `accept` admits it; sets s->family. */
+int moodle_version_gate(moodle_site *s, int64_t accept, char *err, size_t errlen);
+/* versions.c: -1 (message in s->err) when a table lacks a column of the site's version. */
+int moodle_check_schema(moodle_site *s);
+
+/* schema.c: the columns of a table in its order (NULL-terminated; NULL and *n = 0 when
+ * the table is absent or cannot be read). */
+const char *const *moodle_table_columns(moodle_site *s, const char *table, size_t *n);
 /* schema.c: frees n table entries (not the array). */
 void moodle_table_cols_free(struct moodle_table_cols *t, size_t n);
 

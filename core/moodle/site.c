@@ -7,14 +7,6 @@
 #include "moodle/moodle_internal.h"
 #include "moodle/enrol.h"
 
-/* Supported: Moodle 4.1.0 (2022112800) up to every 4.5.x.  A stable branch keeps its
- * branching date in the version (4.5.0 = 2024100700, 4.5.n = 20241007nn), and
- * main moves past it as soon as the branch is cut, so 2024100800 is already 5.0dev. */
-#define MOODLE_MIN_VERSION 2022112800LL
-#define MOODLE_END_VERSION 2024100800LL
-/* 4.3 switched new password hashes from bcrypt to SHA-512 crypt (MDL-67390). */
-#define MOODLE_SHA512_VERSION 2023100900LL
-
 static char *xstrdup(const char *s)
 {
     return strdup(s ? s : "");
@@ -213,12 +205,19 @@ static int php_bool(const char *v)
 
 moodle_site *moodle_open(db *d, char *err, size_t errlen)
 {
+    return moodle_open_with(d, NULL, err, errlen);
+}
+
+moodle_site *moodle_open_with(db *d, const moodle_options *o, char *err, size_t errlen)
+{
     moodle_site *s = calloc(1, sizeof *s);
     if (!s) {
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
     s->d = d;
+    s->bcrypt_cost = o && o->bcrypt_cost > 0 ? o->bcrypt_cost : MOODLE_BCRYPT_COST;
+    s->sha512_rounds = o && o->sha512_rounds > 0 ? o->sha512_rounds : MOODLE_SHA512_ROUNDS;
     s->ctx = calloc(MOODLE_CTX_SLOTS, sizeof *s->ctx);
     if (!s->ctx) {
         snprintf(err, errlen, "out of memory");
@@ -257,15 +256,8 @@ moodle_site *moodle_open(db *d, char *err, size_t errlen)
     }
     s->version = ver;
     s->release = xstrdup(moodle_config(s, "release"));
-    if (ver < MOODLE_MIN_VERSION || ver >= MOODLE_END_VERSION) {
-        if (*s->release)
-            snprintf(err, errlen, "toolsync supports Moodle 4.1 to 4.5; this site runs %s",
-                     s->release);
-        else
-            snprintf(err, errlen,
-                     "toolsync supports Moodle 4.1 to 4.5; this site runs version %lld", ver);
+    if (moodle_version_gate(s, o ? o->acceptversion : 0, err, errlen) != 0)
         goto fail;
-    }
 
     /* The acting user of every write: the first site administrator, as an admin CLI
      * script would run. */
@@ -284,6 +276,12 @@ moodle_site *moodle_open(db *d, char *err, size_t errlen)
     /* The store's own default is false (sites upgraded from before 3.7 keep the
      * serialize() format); new installs save 1. */
     s->log_json = php_bool(moodle_plugin_config(s, "logstore_standard", "jsonformat"));
+    /* Before any write: tables that lack a column of their version would fail half-way
+     * through a file (or, worse, be written as another version's). */
+    if (moodle_check_schema(s) != 0) {
+        snprintf(err, errlen, "%s", s->err);
+        goto fail;
+    }
     s->err[0] = '\0';
     return s;
 
@@ -333,7 +331,8 @@ void moodle_forget(moodle_site *s)
 
 const char *moodle_password_scheme(const moodle_site *s, int fast, int *cost)
 {
-    if (s->version >= MOODLE_SHA512_VERSION) {
+    const moodle_family *f = s->family ? s->family : moodle_family_of(s->version);
+    if (f && strcmp(f->hash, MOODLE_HASH_SHA512) == 0) {
         if (cost)
             *cost = fast ? 5000 : 10000;
         return MOODLE_HASH_SHA512;
@@ -341,4 +340,12 @@ const char *moodle_password_scheme(const moodle_site *s, int fast, int *cost)
     if (cost)
         *cost = fast ? 4 : 10;
     return MOODLE_HASH_BCRYPT;
+}
+
+const char *moodle_new_password_scheme(const moodle_site *s, int *cost)
+{
+    const char *scheme = moodle_password_scheme(s, 0, NULL);
+    if (cost)
+        *cost = strcmp(scheme, MOODLE_HASH_SHA512) == 0 ? s->sha512_rounds : s->bcrypt_cost;
+    return scheme;
 }

@@ -1,13 +1,13 @@
-/* The columns of Moodle's {user} table, for the site's version: what the user resolver
- * reads with every account.
+/* The columns of Moodle's {user} table: the live ones of the site, which the user
+ * resolver reads with every account, and the ones toolsync knows.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * lib/db/install.xml order of Moodle 4.1 to 4.5 (the versions the site gate admits).
- * moodlenetprofile comes last on purpose: Moodle 5.2 drops it, and a site without it
- * then simply has one column fewer, every other index unchanged.
+ * The live schema decides: Moodle 5.2 drops moodlenetprofile, and a later version may
+ * add columns; an account read names only what the site has.
  */
 #include "moodle/moodle_internal.h"
 
+/* lib/db/install.xml order of Moodle 4.1 (moodlenetprofile: up to 5.1). */
 static const char *const USER_COLUMNS[] = {
     "id", "auth", "confirmed", "policyagreed", "deleted", "suspended", "mnethostid",
     "username", "password", "idnumber", "firstname", "lastname", "email", "emailstop",
@@ -19,9 +19,16 @@ static const char *const USER_COLUMNS[] = {
     "firstnamephonetic", "middlename", "alternatename", "moodlenetprofile", NULL
 };
 
-const char *const *moodle_user_columns(const moodle_site *s, size_t *n)
+const char *const *moodle_user_known_columns(size_t *n)
 {
-    (void)s;
     *n = sizeof USER_COLUMNS / sizeof USER_COLUMNS[0] - 1;
     return USER_COLUMNS;
+}
+
+const char *const *moodle_user_columns(moodle_site *s, size_t *n)
+{
+    const char *const *live = moodle_table_columns(s, "user", n);
+    /* moodle_open read this table already (moodle_check_schema): failing here would
+     * take a database that vanished since; the known list then fails visibly. */
+    return live ? live : moodle_user_known_columns(n);
 }

@@ -13,7 +13,8 @@
 #define K   UF_KEEP
 #define N   UF_NULL
 
-/* Lengths and nullability from Moodle 4.2 lib/db/install.xml (unchanged up to 4.5). */
+/* Lengths and nullability from Moodle 4.2 lib/db/install.xml (unchanged up to 5.3, where
+ * 5.2 dropped moodlenetprofile: the site's live columns decide, usersql.c). */
 const ucol UCOLS[UC_COUNT] = {
     [UC_ID]               = { "id",                I | UF_NOFILE, 0 },
     [UC_AUTH]             = { "auth",              K, 20 },
@@ -66,15 +67,6 @@ const ucol UCOLS[UC_COUNT] = {
     [UC_MOODLENETPROFILE] = { "moodlenetprofile",  N, 255 },
 };
 
-const char *UCOL_LIST =
-    "id, auth, confirmed, policyagreed, deleted, suspended, mnethostid, username, "
-    "password, idnumber, firstname, lastname, email, emailstop, phone1, phone2, "
-    "institution, department, address, city, country, lang, calendartype, theme, "
-    "timezone, firstaccess, lastaccess, lastlogin, currentlogin, lastip, secret, "
-    "picture, description, descriptionformat, mailformat, maildigest, maildisplay, "
-    "autosubscribe, trackforums, timecreated, timemodified, trustbitmask, imagealt, "
-    "lastnamephonetic, firstnamephonetic, middlename, alternatename, moodlenetprofile";
-
 /* Listed by spec 20 §2 but dropped from {user} in Moodle 3.11/4.0. */
 static const char *const OBSOLETE[] = { "icq", "url", "htmleditor", NULL };
 
@@ -125,7 +117,7 @@ int users_obsolete_column(const char *name)
     OPT("lastnamephonetic", "last name, phonetic"), \
     OPT("firstnamephonetic", "first name, phonetic"), \
     OPT("middlename", "middle name"), OPT("alternatename", "alternate name"), \
-    OPT("moodlenetprofile", "MoodleNet profile"), \
+    OPT("moodlenetprofile", "MoodleNet profile (Moodle up to 5.1; ignored from 5.2)"), \
     OPT("icq", "obsolete (not a column of Moodle 4): ignored"), \
     OPT("url", "obsolete (not a column of Moodle 4): ignored"), \
     OPT("htmleditor", "obsolete (not a column of Moodle 4): ignored")

@@ -8,12 +8,6 @@
 #include <string.h>
 #include "users.h"
 
-
-static const char *col_list(void)
-{
-    return UCOL_LIST + strlen("id, ");
-}
-
 /* --- passwords ------------------------------------------------------------------------ */
 
 char *password_value(users_state *s, uline *l, const urec *r, int *changed)
@@ -144,30 +138,23 @@ int create_account(users_state *s, uline *l, const urec **out)
     /* description, imagealt, *phonetic, middlename, alternatename, moodlenetprofile stay
      * NULL unless given (moodle-writes §0.6). */
 
-    static char *sql_id, *sql_noid;
-    if (!sql_id) {
-        char q[8 + 3 * UC_COUNT] = "";
-        for (int c = 1; c < UC_COUNT; c++)
-            strcat(q, c > 1 ? ", ?" : "?");
-        sql_id = xprintf("INSERT INTO {user} (id, %s) VALUES (?, %s)", col_list(), q);
-        sql_noid = xprintf("INSERT INTO {user} (%s) VALUES (%s)", col_list(), q);
-    }
+    /* The columns this site has (5.2+: no moodlenetprofile), in the statements'
+     * order: a[0] the id when reserved, then the values. */
     char types[UC_COUNT + 2];
-    memset(types, 's', UC_COUNT);
-    types[UC_COUNT] = '\0';
-    types[0] = 'i';                      /* the id, when reserved */
+    memset(types, 's', (size_t)s->nsitecols + 1);
+    types[s->nsitecols + 1] = '\0';
+    types[0] = 'i';
     int64_t id = SQL->reserve_id(s->run, "user");
-    ts_value a[UC_COUNT];                /* a[0]: the id; then columns 1.. */
+    ts_value a[UC_COUNT + 1];
     a[0].i = id;
-    for (int c = 1; c < UC_COUNT; c++)
-        a[c].s = v[c];
+    users_sql_values(s, v, a + 1);
     ts_stmt *st;
     if (id > 0) {
-        st = Q(s, sql_id);
+        st = Q(s, s->insert_id_sql);
         if (!st || SQL->exec_array(st, types, a) != 0)
             goto done;
     } else {
-        st = Q(s, sql_noid);
+        st = Q(s, s->insert_sql);
         if (!st || SQL->exec_array(st, types + 1, a + 1) != 0)
             goto done;
         id = SQL->last_id(st);

@@ -95,11 +95,19 @@ static void free_state(void *state)
     free(s->pcols);
     free(s->csets);
     free(s->update_sql);
+    free(s->insert_sql);
+    free(s->insert_id_sql);
     free(s->def_city);
     free(s->def_country);
     free(s->def_lang);
     free(s->def_calendartype);
     free(s);
+}
+
+static const char *site_release(ts_run *run)
+{
+    const char *r = M->config(run, "release");
+    return r && *r ? r : "5.2 or later";
 }
 
 static int fail_file(users_state *s, const char *key, const char *column, const char *text)
@@ -118,6 +126,8 @@ static int begin(ts_run *run, void **state, int kind)
     /* Our columns in the resolver's records of this site. */
     for (int c = 0; c < UC_COUNT; c++)
         s->uix[c] = R->user_column(run, UCOLS[c].name);
+    if (users_sql_begin(s) != 0)
+        return fail_file(s, "dberror", NULL, "out of memory");
 
     const char *id = RT->conf_str(run, "primaryidentity");
     s->identity = !strcmp(id, "id") ? ID_ID : !strcmp(id, "username") ? ID_USERNAME
@@ -187,8 +197,17 @@ static int begin(ts_run *run, void **state, int kind)
     for (size_t i = 0; i < nc; i++) {
         const char *name = RT->column_name(run, i);
         for (int c = 0; c < UC_COUNT; c++)
-            if (!(UCOLS[c].flags & UF_NOFILE) && strcmp(UCOLS[c].name, name) == 0)
-                s->ci[c] = (long)i;
+            if (!(UCOLS[c].flags & UF_NOFILE) && strcmp(UCOLS[c].name, name) == 0) {
+                if (users_site_lacks(s, c)) {
+                    /* Moodle 5.2 moved moodlenetprofile to a profile field. */
+                    if (kind == HK_IMPORT)
+                        RT->file_outcome(run, TS_WARN, "columnignored", name,
+                                         "not a column of this site's user table (Moodle "
+                                         "%s): its values are ignored", site_release(run));
+                } else {
+                    s->ci[c] = (long)i;
+                }
+            }
         if (!strcmp(name, "oldusername"))
             s->c_oldusername = (long)i;
         else if (!strcmp(name, "cohort"))

@@ -12,33 +12,18 @@
 #include "users.h"
 
 
-static const char *update_sql(void)
-{
-    static char *sql;
-    if (!sql) {
-        size_t size = 64 + UC_COUNT * 64;
-        sql = malloc(size);
-        size_t o = (size_t)snprintf(sql, size, "UPDATE {user} SET ");
-        for (int c = 1; c < UC_COUNT; c++)
-            o += (size_t)snprintf(sql + o, size - o, "%s%s = COALESCE(?, %s)", c > 1 ? ", " : "",
-                                  UCOLS[c].name, UCOLS[c].name);
-        snprintf(sql + o, size - o, " WHERE id = ?");
-    }
-    return sql;
-}
-
-/* Writes the non-NULL values of nv (timemodified included by the caller). */
+/* Writes the non-NULL values of nv (timemodified included by the caller), in the
+ * site's columns only (usersql.c). */
 static int write_user(users_state *s, int64_t id, char *const nv[UC_COUNT])
 {
     char types[UC_COUNT + 1];
-    memset(types, 's', UC_COUNT - 1);
-    types[UC_COUNT - 1] = 'i';
-    types[UC_COUNT] = '\0';
-    ts_value a[UC_COUNT];                /* columns 1.. then the id */
-    for (int c = 1; c < UC_COUNT; c++)
-        a[c - 1].s = nv[c];
-    a[UC_COUNT - 1].i = id;
-    ts_stmt *st = Q(s, update_sql());
+    memset(types, 's', (size_t)s->nsitecols);
+    types[s->nsitecols] = 'i';
+    types[s->nsitecols + 1] = '\0';
+    ts_value a[UC_COUNT + 1];            /* the site's columns, then the id */
+    size_t k = users_sql_values(s, nv, a);
+    a[k].i = id;
+    ts_stmt *st = Q(s, s->update_sql);
     return st && SQL->exec_array(st, types, a) == 0 ? 0 : -1;
 }
 

@@ -22,9 +22,9 @@ extern const ts_cohorts_api *C;
 extern const ts_util_api *U;
 
 /* ------------------------------------------------------------------------------------
- * Columns of {user} (Moodle 4.1-4.5, lib/db/install.xml order).  Every SELECT of a user
- * reads all of them in this order, so that an update can compare and a deletion can
- * report the old values.
+ * Columns of {user} (Moodle 4.1-5.3, lib/db/install.xml order; 5.2 has no
+ * moodlenetprofile).  Every account is read with all the site's columns, so that an
+ * update can compare and a deletion can report the old values.
  * ---------------------------------------------------------------------------------- */
 enum {
     UC_ID, UC_AUTH, UC_CONFIRMED, UC_POLICYAGREED, UC_DELETED, UC_SUSPENDED,
@@ -55,8 +55,6 @@ typedef struct {
 } ucol;
 
 extern const ucol UCOLS[UC_COUNT];
-/* "id, auth, ..., moodlenetprofile" */
-extern const char *UCOL_LIST;
 
 /* Column declarations of the handlers (columns.c). */
 extern const ts_column USERS_IMPORT_COLUMNS[];
@@ -119,8 +117,9 @@ typedef struct users_state {
     size_t npcols;
     cset *csets;
     size_t ncsets;
-    char *update_sql;       /* the UPDATE of this file's columns                       */
-    unsigned char upd_cols[UC_COUNT];   /* columns in update_sql's SET list            */
+    /* The {user} statements naming the columns this site has (usersql.c). */
+    char *insert_sql, *insert_id_sql, *update_sql;
+    int nsitecols;          /* columns 1.. the site has (the values they take)          */
 
     /* per batch */
     ts_map *pw;             /* "<line>" -> malloc'd hash (prefetched)                  */
@@ -185,6 +184,13 @@ typedef struct uline {
     int has_password;               /* password column present                        */
     const char *password;           /* its raw value (never reported)                  */
 } uline;
+
+/* usersql.c: the INSERT / UPDATE texts of the site's {user} columns (0, -1); the values
+ * of v[1..] for them, in their order, into out (returns how many); does the site lack
+ * column c (Moodle 5.2+ has no moodlenetprofile)? */
+int users_sql_begin(users_state *s);
+size_t users_sql_values(const users_state *s, char *const v[UC_COUNT], ts_value *out);
+int users_site_lacks(const users_state *s, int c);
 
 /* create.c / update.c */
 int create_account(users_state *s, uline *l, const urec **out);

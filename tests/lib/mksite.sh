@@ -8,7 +8,9 @@
 #   mksite.sh pgsql-dump   DBNAME       the real fresh Moodle 4.2 dump instead (prefix mdl_)
 #   mksite.sh mariadb-dump DBNAME       idem for MariaDB
 #
-# PREFIX defaults to mdl_.  Schema and rows come from tests/schema (see its README.md);
+# TS_MOODLE_VERSION (4.1 ... 5.3; unset: 4.2, today's site) chooses the Moodle version of
+# the site: our schema's tables and config rows of that version, or the dump of that
+# version (4.2 and 5.0 exist; another exits 77).  PREFIX defaults to mdl_.  Schema and rows come from tests/schema (see its README.md);
 # the dumps from ${TS_SHARED:-<repo>/../shared}/moodle/ (exit 77 = skip when absent).
 # PostgreSQL: TS_PG_HOST TS_PG_PORT TS_PG_USER TS_PG_PASSWORD.
 # MariaDB:    TS_MY_HOST TS_MY_PORT TS_MY_USER TS_MY_PASSWORD, or TS_MY_SOCKET without
@@ -21,7 +23,7 @@ root=$(cd "$here/../.." && pwd)
 schema=$root/tests/schema
 
 die() { echo "$PROG: $*" >&2; exit 1; }
-usage() { sed -n '4,8p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '4,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 [ $# -ge 2 ] && [ $# -le 3 ] || usage
 kind=$1
@@ -49,7 +51,8 @@ gen() { "$schema/gen-ddl.sh" "$1" "$prefix" all > "$tmp"; }
 
 dump_file() {   # dump_file pgsql|mariadb -> path of the gzipped dump, or exit 77
     shared=${TS_SHARED:-$root/../shared}
-    f=$shared/moodle/moodle42-fresh-$1.sql.gz
+    v=$(echo "${TS_MOODLE_VERSION:-4.2}" | tr -d .)
+    f=$shared/moodle/moodle$v-fresh-$1.sql.gz
     if [ ! -r "$f" ]; then
         echo "$PROG: $f not found: skipped" >&2
         exit 77

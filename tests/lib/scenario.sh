@@ -3,7 +3,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # Usage: tests/lib/scenario.sh [-b BACKEND]... [-w WORKDIR] [-k] [-l] [SCENARIO...]
-#   -b  sqlite (default), pgsql, mariadb, pgsql-dump, mariadb-dump; repeatable
+#   -b  sqlite (default), pgsql, mariadb, pgsql-dump, mariadb-dump; repeatable; a suffix
+#       @X.Y (sqlite@5.3, pgsql-dump@5.0) makes a site of that Moodle version (else
+#       TS_MOODLE_VERSION, else 4.2); a scenario's moodle-version directive wins
 #   -w  where sites, sync areas and logs go (default: a new temporary directory)
 #   -k  keep the work directory of passed scenarios too (failed ones are always kept)
 #   -l  list the scenarios and exit
@@ -306,6 +308,8 @@ drop_db() {
 # make_site: fresh site for the current backend.  Returns 0, 77 (cannot here: skip) or 1.
 make_site() {
     local log=$W/mksite.log st
+    if [[ -n $MOODLE_VERSION ]]; then export TS_MOODLE_VERSION=$MOODLE_VERSION
+    else unset TS_MOODLE_VERSION; fi
     case $BACKEND in
     sqlite)
         rm -f "$DBNAME"
@@ -584,7 +588,7 @@ exec_line() {
     local n=${#A[@]}
     case $cmd in
     # --- directives (handled before the run; nothing to do here) ---
-    title|backends|not-backends|needs-sample|prefix|dedicated-server|timeout|needs-dump) ;;
+    title|backends|not-backends|needs-sample|prefix|dedicated-server|timeout|needs-dump|moodle-version) ;;
 
     # --- conditions ---
     only|except)
@@ -596,6 +600,13 @@ exec_line() {
         done
         [[ $cmd == except ]] && hit=$((1 - hit))
         if (( hit )); then TOK=("${A[@]:1}"); exec_line; fi ;;
+    since|until)   # since X.Y COMMAND...: only on sites of that Moodle version or later
+        local have=${MOODLE_VERSION:-4.2} at=${A[0]:-}
+        [[ $at =~ ^[0-9]+\.[0-9]+$ ]] || { fail "$CUR_DESC" "$cmd needs a version X.Y"; return 0; }
+        local newer=0
+        (( $(vnum "$have") >= $(vnum "$at") )) && newer=1
+        [[ $cmd == until ]] && newer=$((1 - newer))
+        if (( newer )); then TOK=("${A[@]:1}"); exec_line; fi ;;
 
     # --- settings ---
     set)
@@ -779,8 +790,12 @@ exec_line() {
 # ----------------------------------------------------------------------------------------
 # One scenario on one backend
 # ----------------------------------------------------------------------------------------
+# vnum X.Y: 5.0 -> 500, so that versions compare as numbers
+vnum() { local a=${1%%.*} b=${1#*.}; echo $(( 10#$a * 100 + 10#$b )); }
+
 run_scenario() {
-    local sdir=$1 backend=$2
+    local sdir=$1 spec=$2 backend=${2%%@*} mv=""
+    [[ $spec == *@* ]] && mv=${spec#*@}
     SDIR=$sdir
     local sname; sname=$(basename "$sdir")
     S_ID="$sname[$backend]"
@@ -791,7 +806,7 @@ run_scenario() {
     load_script "$script"
 
     # directives
-    local i wanted="" notwanted="" samples=() dedicated=0
+    local i wanted="" notwanted="" samples=() dedicated=0 mversion=""
     PREFIX=mdl_; RUN_TIMEOUT=$RUN_TIMEOUT_DEFAULT
     for (( i = 0; i < L_N; i++ )); do
         read -r -a w <<<"${L_TEXT[i]}"
@@ -802,8 +817,14 @@ run_scenario() {
         prefix) PREFIX=${w[1]} ;;
         dedicated-server) dedicated=1 ;;
         timeout) RUN_TIMEOUT=${w[1]} ;;
+        moodle-version) mversion=${w[1]} ;;   # the scenario needs that version
         esac
     done
+    MOODLE_VERSION=${mversion:-${mv:-${TS_MOODLE_VERSION:-}}}
+    if [[ -n $MOODLE_VERSION ]]; then
+        [[ $MOODLE_VERSION =~ ^[0-9]+\.[0-9]+$ ]] || { fail "site" "bad Moodle version '$MOODLE_VERSION'"; return 1; }
+        S_ID="$sname[$backend@$MOODLE_VERSION]"
+    fi
     [[ -n $wanted && $wanted != *" $backend "* ]] && return 0
     [[ -n $notwanted && $notwanted == *" $backend "* ]] && return 0
     local s
@@ -813,12 +834,13 @@ run_scenario() {
     [[ $backend == *-dump ]] && PREFIX=mdl_
 
     # work area
-    W=$WORK/$sname/$backend
+    W=$WORK/$sname/$backend${MOODLE_VERSION:+@$MOODLE_VERSION}
     rm -rf "$W"; mkdir -p "$W"
     SYNC=$W/sync; mkdir -p "$SYNC"
     CONF=$W/toolsync.conf
     CONFIG_EXTRA=""
     local dbid; dbid=$(tr -c 'a-z0-9\n' '_' <<<"${sname,,}"); dbid=${dbid:0:40}
+    [[ -n $MOODLE_VERSION ]] && dbid+=_v${MOODLE_VERSION/./}
     case $backend in
     sqlite) DBNAME=$W/site.sqlite ;;
     pgsql) DBNAME=ts_p_$dbid ;; pgsql-dump) DBNAME=ts_pd_$dbid ;;
@@ -842,6 +864,7 @@ run_scenario() {
     declare -gA VARS=() SETS=()
     SET_KEYS=() BG_PIDS=()
     VARS[SYNC]=$SYNC VARS[WORK]=$W VARS[SAMPLES]=$SAMPLES VARS[SCENARIO]=$sdir
+    VARS[MOODLE_VERSION]=${MOODLE_VERSION:-4.2}
     VARS[BACKEND]=$backend VARS[PREFIX]=$PREFIX VARS[DBNAME]=$DBNAME VARS[REPO]=$REPO
     VARS[STAMP]="" VARS[STAMP_END]="" VARS[RC]="" VARS[TRYBACK_LINES]=0
     VARS[REPORT]="" VARS[JSONL]="" VARS[TRYBACK]="" VARS[BGPID]=""

@@ -65,30 +65,55 @@ INSERT INTO {role} (id, name, shortname, description, sortorder, archetype) VALU
   (8, '', 'frontpage', '', 8, 'frontpage');
 
 -- Activity modules installed with core (forum is 9; bigbluebuttonbn starts hidden).
-INSERT INTO {modules} (id, name, cron, lastcron, search, visible) VALUES
-  (1, 'assign', 0, 0, '', 1),
-  (2, 'bigbluebuttonbn', 0, 0, '', 0),
-  (3, 'book', 0, 0, '', 1),
-  (4, 'chat', 0, 0, '', 1),
-  (5, 'choice', 0, 0, '', 1),
-  (6, 'data', 0, 0, '', 1),
-  (7, 'feedback', 0, 0, '', 1),
-  (8, 'folder', 0, 0, '', 1),
-  (9, 'forum', 0, 0, '', 1),
-  (10, 'glossary', 0, 0, '', 1),
-  (11, 'h5pactivity', 0, 0, '', 1),
-  (12, 'imscp', 0, 0, '', 1),
-  (13, 'label', 0, 0, '', 1),
-  (14, 'lesson', 0, 0, '', 1),
-  (15, 'lti', 0, 0, '', 1),
-  (16, 'page', 0, 0, '', 1),
-  (17, 'quiz', 0, 0, '', 1),
-  (18, 'resource', 0, 0, '', 1),
-  (19, 'scorm', 0, 0, '', 1),
-  (20, 'survey', 0, 0, '', 1),
-  (21, 'url', 0, 0, '', 1),
-  (22, 'wiki', 0, 0, '', 1),
-  (23, 'workshop', 0, 0, '', 1);
+-- 5.0 removed chat and survey and added qbank and subsection: the ids move.
+INSERT INTO {modules} (id, name, cron, lastcron, search, visible) VALUES  -- until 5.0
+  (1, 'assign', 0, 0, '', 1),                                             -- until 5.0
+  (2, 'bigbluebuttonbn', 0, 0, '', 0),                                    -- until 5.0
+  (3, 'book', 0, 0, '', 1),                                               -- until 5.0
+  (4, 'chat', 0, 0, '', 1),                                               -- until 5.0
+  (5, 'choice', 0, 0, '', 1),                                             -- until 5.0
+  (6, 'data', 0, 0, '', 1),                                               -- until 5.0
+  (7, 'feedback', 0, 0, '', 1),                                           -- until 5.0
+  (8, 'folder', 0, 0, '', 1),                                             -- until 5.0
+  (9, 'forum', 0, 0, '', 1),                                              -- until 5.0
+  (10, 'glossary', 0, 0, '', 1),                                          -- until 5.0
+  (11, 'h5pactivity', 0, 0, '', 1),                                       -- until 5.0
+  (12, 'imscp', 0, 0, '', 1),                                             -- until 5.0
+  (13, 'label', 0, 0, '', 1),                                             -- until 5.0
+  (14, 'lesson', 0, 0, '', 1),                                            -- until 5.0
+  (15, 'lti', 0, 0, '', 1),                                               -- until 5.0
+  (16, 'page', 0, 0, '', 1),                                              -- until 5.0
+  (17, 'quiz', 0, 0, '', 1),                                              -- until 5.0
+  (18, 'resource', 0, 0, '', 1),                                          -- until 5.0
+  (19, 'scorm', 0, 0, '', 1),                                             -- until 5.0
+  (20, 'survey', 0, 0, '', 1),                                            -- until 5.0
+  (21, 'url', 0, 0, '', 1),                                               -- until 5.0
+  (22, 'wiki', 0, 0, '', 1),                                              -- until 5.0
+  (23, 'workshop', 0, 0, '', 1);                                          -- until 5.0
+INSERT INTO {modules} (id, name, cron, lastcron, search, visible) VALUES  -- since 5.0
+  (1, 'assign', 0, 0, '', 1),                                             -- since 5.0
+  (2, 'bigbluebuttonbn', 0, 0, '', 0),                                    -- since 5.0
+  (3, 'book', 0, 0, '', 1),                                               -- since 5.0
+  (4, 'choice', 0, 0, '', 1),                                             -- since 5.0
+  (5, 'data', 0, 0, '', 1),                                               -- since 5.0
+  (6, 'feedback', 0, 0, '', 1),                                           -- since 5.0
+  (7, 'folder', 0, 0, '', 1),                                             -- since 5.0
+  (8, 'forum', 0, 0, '', 1),                                              -- since 5.0
+  (9, 'glossary', 0, 0, '', 1),                                           -- since 5.0
+  (10, 'h5pactivity', 0, 0, '', 1),                                       -- since 5.0
+  (11, 'imscp', 0, 0, '', 1),                                             -- since 5.0
+  (12, 'label', 0, 0, '', 1),                                             -- since 5.0
+  (13, 'lesson', 0, 0, '', 1),                                            -- since 5.0
+  (14, 'lti', 0, 0, '', 1),                                               -- since 5.0
+  (15, 'page', 0, 0, '', 1),                                              -- since 5.0
+  (16, 'qbank', 0, 0, '', 1),                                             -- since 5.0
+  (17, 'quiz', 0, 0, '', 1),                                              -- since 5.0
+  (18, 'resource', 0, 0, '', 1),                                          -- since 5.0
+  (19, 'scorm', 0, 0, '', 1),                                             -- since 5.0
+  (20, 'subsection', 0, 0, '', 1),                                        -- since 5.0
+  (21, 'url', 0, 0, '', 1),                                               -- since 5.0
+  (22, 'wiki', 0, 0, '', 1),                                              -- since 5.0
+  (23, 'workshop', 0, 0, '', 1);                                          -- since 5.0
 
 -- Site-wide dashboard and course-overview page templates (userid NULL).
 INSERT INTO {my_pages} (id, userid, name, private, sortorder) VALUES
@@ -150,12 +175,12 @@ INSERT INTO {config} (name, value) VALUES
   ('groupenrolmentkeypolicy', '1');
 
 INSERT INTO {config_plugins} (plugin, name, value) VALUES
-  ('auth_cas', 'version', '2023042400'),
+  ('auth_cas', 'version', '2023042400'),   -- until 5.0
   ('auth_db', 'version', '2023042400'),
   ('auth_email', 'version', '2023042400'),
   ('auth_ldap', 'version', '2023042400'),
   ('auth_lti', 'version', '2023042400'),
-  ('auth_mnet', 'version', '2023042400'),
+  ('auth_mnet', 'version', '2023042400'),   -- until 5.0
   ('auth_nologin', 'version', '2023042400'),
   ('auth_none', 'version', '2023042400'),
   ('auth_oauth2', 'version', '2023042400'),

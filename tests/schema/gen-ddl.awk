@@ -3,7 +3,7 @@
 #
 # Run through gen-ddl.sh (which checks the arguments):
 #   awk -v dialect=pgsql|mariadb|sqlite -v prefix=mdl_ -v what=ddl|data|all \
-#       -f gen-ddl.awk moodle.schema [defaults.sql]
+#       [-v version=X.Y] -f gen-ddl.awk moodle.schema [defaults.sql]
 # The first file is the schema, the second (read unless what=ddl) the default rows.
 # POSIX awk only (Debian's mawk and gawk both run it).  The format of moodle.schema
 # is described at its top and in README.md.
@@ -13,6 +13,30 @@ BEGIN {
     maxlen = 30                     # Moodle keeps key and index names within 30 chars
     SQ = sprintf("%c", 39)          # the single quote
     if (dialect == "mariadb") { QL = "`"; QR = "`" } else { QL = "\""; QR = "\"" }
+    if (version == "") version = "4.2"          # today's site: Moodle 4.2.1
+    if (version !~ /^[0-9]+[.][0-9]+$/) { fail("bad version " version); exit 1 }
+    want = vnum(version)
+}
+
+# "5.0" -> 500: versions compare as numbers.
+function vnum(v,   p) { split(v, p, "."); return p[1] * 100 + p[2] }
+
+# Drops the `since X.Y` / `until X.Y` words of tok[1..n] (until: absent from X.Y on) and
+# answers whether the line belongs to the version generated; n is in ntok.
+function in_version(n,   i, k, keep) {
+    keep = 1; k = 0
+    for (i = 1; i <= n; i++) {
+        if ((tok[i] == "since" || tok[i] == "until") && i < n) {
+            if (!(tok[i + 1] in isversion)) fail("unknown version " tok[i + 1] " (no version line)")
+            if (tok[i] == "since" && want < vnum(tok[i + 1])) keep = 0
+            if (tok[i] == "until" && want >= vnum(tok[i + 1])) keep = 0
+            i++
+            continue
+        }
+        tok[++k] = tok[i]
+    }
+    ntok = k
+    return keep
 }
 
 FNR == 1 { nfile++ }
@@ -22,6 +46,9 @@ nfile == 1 {
     line = strip_comment($0)
     n = tokenize(line)
     if (n == 0) next
+    if (tok[1] == "version") { parse_version(n); next }
+    if (!in_version(n)) next
+    n = ntok
     if (tok[1] == "table") {
         if (n != 2 || tok[2] !~ /^[a-z][a-z0-9_]*$/) { fail("bad table line"); next }
         if (tok[2] in istable) { fail("table " tok[2] " defined twice"); next }
@@ -40,7 +67,14 @@ nfile == 2 {
     if (what == "ddl") next
     if (!data_started) { data_started = 1; finish_schema(); data_header() }
     if ($0 ~ /^[ \t]*--/) { print; next }      # SQL comments are copied untouched
-    out = ""; s = $0
+    s = $0
+    # A row of one version only: "  (...),   -- since 5.0" / "-- until 5.0".
+    if (match(s, /[ \t]*--[ \t]*(since|until)[ \t]+[0-9]+[.][0-9]+[ \t]*$/)) {
+        n = tokenize(substr(s, RSTART)); s = substr(s, 1, RSTART - 1)
+        tok[1] = tok[2]; tok[2] = tok[3]
+        if (!in_version(2)) next
+    }
+    out = ""
     while (match(s, /[{][a-z0-9_]+[}]/)) {
         name = substr(s, RSTART + 1, RLENGTH - 2)
         if (!(name in istable)) { fail("{" name "} is not a table of the schema"); break }
@@ -54,6 +88,7 @@ nfile == 2 {
 
 END {
     if (err) exit 1
+    if (!(version in isversion)) { fail("version " version " is not described (version lines)"); exit 1 }
     if (!data_started) finish_schema()
     if (what != "ddl" && data_started) data_footer()
     if (err) exit 1
@@ -90,6 +125,14 @@ function tokenize(s,   i, c, n, t, q, have) {
     if (q) fail("unterminated quote")
     if (have) tok[++n] = t
     return n
+}
+
+# version X.Y NUMBER 'RELEASE' BRANCH: a Moodle version the description knows.
+function parse_version(n) {
+    if (n != 5 || tok[2] !~ /^[0-9]+[.][0-9]+$/ || tok[3] !~ /^[0-9]+([.][0-9]+)?$/ ||
+        tok[4] !~ /^'.*'$/ || tok[5] !~ /^[0-9]+$/) { fail("bad version line"); return }
+    isversion[tok[2]] = 1
+    vnumber[tok[2]] = tok[3]; vrelease[tok[2]] = tok[4]; vbranch[tok[2]] = tok[5]
 }
 
 function parse_column(n,   name, type, i, c, notnull, def, hasdef) {
@@ -257,6 +300,15 @@ function data_header() {
 
 # Explicit ids do not move PostgreSQL sequences: put each one past the highest id.
 function data_footer(   i, t) {
+    # The rows are those of a 4.2.1 site; another version says its own version.
+    if (version != "4.2") {
+        print ""
+        printf "UPDATE %sconfig SET value = '%s' WHERE name = 'version';\n", prefix, vnumber[version]
+        printf "UPDATE %sconfig SET value = %s WHERE name = 'release';\n", prefix, vrelease[version]
+        printf "UPDATE %sconfig SET value = '%s' WHERE name = 'branch';\n", prefix, vbranch[version]
+        # Core plugins carry the release's date as their version.
+        printf "UPDATE %sconfig_plugins SET value = '%s00' WHERE name = 'version';\n", prefix, substr(vnumber[version], 1, 8)
+    }
     if (dialect != "pgsql") return
     print ""
     for (i = 1; i <= ntables; i++) {

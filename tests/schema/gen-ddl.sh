@@ -8,7 +8,8 @@
 #   ddl      CREATE TABLE / CREATE INDEX statements (the default)
 #   data     the rows of defaults.sql with the prefix applied (+ sequence fix-ups)
 #   all      both, DDL first
-# Environment: AWK (default awk), TS_SCHEMA and TS_DEFAULTS to use other files.
+# Environment: AWK (default awk), TS_SCHEMA and TS_DEFAULTS to use other files,
+# TS_MOODLE_VERSION (e.g. 5.0; default 4.2) the Moodle version of the tables and rows.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -43,4 +44,5 @@ else
 fi
 
 exec "${AWK:-awk}" -v dialect="$dialect" -v prefix="$prefix" -v what="$what" \
+    -v version="${TS_MOODLE_VERSION:-}" \
     -f "$here/gen-ddl.awk" "$@"

@@ -436,13 +436,17 @@ static void test_site(const char *dir)
                      " WHERE flagtype = 'userpreferenceschanged'"), "6000", "flag on unset");
 
     /* --- versions --- */
-    struct { const char *version, *release; int ok; const char *scheme; } v[] = {
-        { "2022112800", "4.1 (Build: 20221128)", 1, "$2y$" },
-        { "2023100900.00", "4.3 (Build: 20231009)", 1, "$6$" },
-        { "2024100705", "4.5.5 (Build: 20250609)", 1, "$6$" },
-        { "2024100800", "5.0dev (Build: 20241008)", 0, NULL },
-        { "2025041400", "5.0 (Build: 20250414)", 0, NULL },
-        { "2022112200", "4.1rc2 (Build: 20221122)", 0, NULL },
+    struct { const char *version, *release; int ok; const char *scheme, *family; } v[] = {
+        { "2022112800", "4.1 (Build: 20221128)", 1, "$2y$", "4.1" },
+        { "2023100900.00", "4.3 (Build: 20231009)", 1, "$6$", "4.3" },
+        { "2024100705", "4.5.5 (Build: 20250609)", 1, "$6$", "4.5" },
+        { "2024100800", "5.0dev (Build: 20241008)", 1, "$6$", "4.5" },
+        { "2025041400", "5.0 (Build: 20250414)", 1, "$6$", "5.0" },
+        { "2026042000", "5.2 (Build: 20260420)", 1, "$6$", "5.2" },
+        { "2026100512.00", "5.3.12 (Build: 20281010)", 1, "$6$", "5.3" },
+        { "2026100600", "5.4dev (Build: 20261006)", 0, NULL, NULL },
+        { "2029042000", "5.9 (Build: 20290420)", 0, NULL, NULL },
+        { "2022112200", "4.1rc2 (Build: 20221122)", -1, NULL, NULL },
     };
     for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
         char sql[512];
@@ -451,24 +455,78 @@ static void test_site(const char *dir)
                  v[k].version, v[k].release);
         run(d, sql);
         s = reopen(d, s, err, sizeof err);
-        if (v[k].ok) {
+        if (v[k].ok > 0) {
             TAP_OK(s != NULL, "version %s accepted", v[k].version);
             TAP_OK(s && strcmp(moodle_password_scheme(s, 0, NULL), v[k].scheme) == 0,
                    "version %s hashes with %s", v[k].version, v[k].scheme);
-        } else {
-            char w[200];
-            snprintf(w, sizeof w, "toolsync supports Moodle 4.1 to 4.5; this site runs %s",
-                     v[k].release);
+            TAP_OK(s && strcmp(moodle_site_family(s)->name, v[k].family) == 0,
+                   "version %s is known as Moodle %s", v[k].version, v[k].family);
+        } else if (v[k].ok < 0) {
+            char w[300];
+            snprintf(w, sizeof w, "toolsync supports Moodle 4.1 to 5.3; this site runs %s "
+                     "(version %s), which is older", v[k].release, v[k].version);
             TAP_OK(s == NULL, "version %s refused", v[k].version);
             TAP_STREQ(err, w, "version %s message", v[k].version);
+        } else {
+            char w[400];
+            snprintf(w, sizeof w, "this site runs Moodle %s (version %s), newer than the "
+                     "newest Moodle toolsync knows, 5.3 (2026100500); to run toolsync on it "
+                     "at your own risk, set moodle.acceptversion = %s in toolsync.conf",
+                     v[k].release, v[k].version, v[k].version);
+            TAP_OK(s == NULL, "version %s refused", v[k].version);
+            TAP_STREQ(err, w, "version %s message names both versions and the setting",
+                      v[k].version);
         }
     }
+    /* 5.9 with the setting: accepted, as the newest known (5.3), and said so. */
+    moodle_close(s);
+    moodle_options mo = { .acceptversion = 2029042000 };
+    s = moodle_open_with(d, &mo, err, sizeof err);
+    TAP_OK(s == NULL, "acceptversion below the site's version: still refused");
+    run(d, "UPDATE mdl_config SET value = '2029042000' WHERE name = 'version'");
+    s = moodle_open_with(d, &mo, err, sizeof err);
+    TAP_OK(s && moodle_version_beyond(s) && strcmp(moodle_site_family(s)->name, "5.3") == 0,
+           "5.9 accepted with moodle.acceptversion, as 5.3");
+    int rounds = 0;
+    TAP_OK(s && strcmp(moodle_new_password_scheme(s, &rounds), "$6$") == 0 && rounds == 10000,
+           "new passwords: SHA-512 at Moodle's 10000 rounds by default");
+    moodle_close(s);
+    mo.sha512_rounds = 5000;
+    s = moodle_open_with(d, &mo, err, sizeof err);
+    TAP_OK(s && moodle_new_password_scheme(s, &rounds) && rounds == 5000,
+           "5000 rounds when asked");
+    run(d, "UPDATE mdl_config SET value = '2023042401' WHERE name = 'version'");
+    mo.bcrypt_cost = 6;
+    s = reopen(d, s, err, sizeof err);
+    moodle_close(s);
+    s = moodle_open_with(d, &mo, err, sizeof err);
+    TAP_OK(s && strcmp(moodle_new_password_scheme(s, &rounds), "$2y$") == 0 && rounds == 6,
+           "4.2: bcrypt at the configured cost");
+    /* Tables that do not match the config version: refused before anything is written. */
+    run(d, "CREATE TABLE mdl_course_sections (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+           " course BIGINT NOT NULL DEFAULT 0, section BIGINT NOT NULL DEFAULT 0,"
+           " name VARCHAR(255), summary TEXT, sequence TEXT, visible SMALLINT NOT NULL"
+           " DEFAULT 1, timemodified BIGINT NOT NULL DEFAULT 0);"
+           "UPDATE mdl_config SET value = '2024042200' WHERE name = 'version';"
+           "UPDATE mdl_config SET value = '4.4 (Build: 20240422)' WHERE name = 'release'");
+    s = reopen(d, s, err, sizeof err);
+    TAP_OK(s == NULL, "a 4.4 config over 4.3 tables is refused");
+    TAP_STREQ(err, "the schema does not match Moodle 4.4: table mdl_course_sections lacks "
+              "column component", "the message names the version, the table and the column");
+    run(d, "ALTER TABLE mdl_course_sections ADD COLUMN component VARCHAR(100);"
+           "ALTER TABLE mdl_course_sections ADD COLUMN itemid BIGINT");
+    s = reopen(d, s, err, sizeof err);
+    TAP_OK(s != NULL, "accepted once the 4.4 columns are there");
+    TAP_OK(s && moodle_column_length(s, "course_sections", "component") == 100 &&
+           moodle_column_length(s, "course_sections", "itemid") == 0 &&
+           moodle_column_length(s, "course_sections", "nosuch") == 0,
+           "column lengths from the live schema");
     run(d, "UPDATE mdl_config SET value = '2021051700' WHERE name = 'version';"
            "UPDATE mdl_config SET value = '3.11 (Build: 20210517)' WHERE name = 'release'");
     s = reopen(d, s, err, sizeof err);
     TAP_OK(s == NULL, "Moodle 3.11 refused");
-    TAP_STREQ(err, "toolsync supports Moodle 4.1 to 4.5; this site runs 3.11 (Build: 20210517)",
-              "clear message for 3.11");
+    TAP_STREQ(err, "toolsync supports Moodle 4.1 to 5.3; this site runs 3.11 (Build: 20210517) "
+              "(version 2021051700), which is older", "clear message for 3.11");
     run(d, "DELETE FROM mdl_config WHERE name = 'version'");
     s = reopen(d, s, err, sizeof err);
     TAP_OK(s == NULL && strstr(err, "no version"), "no version: not a Moodle site");

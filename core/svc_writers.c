@@ -1,4 +1,4 @@
-/* Services "enrol", "groups" and "cohorts": the writers of core/moodle for the run's
+/* Services "enrol" and "cohorts" (groups: svc_groups.c): the writers of core/moodle for the run's
  * time, with the reason of a failure on the current row and the resolver told of what
  * they create.
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -119,37 +119,6 @@ const ts_enrol_api svc_enrol = {
     .instance_add_defaults = e_instance_add_defaults,
     .instance_set_status = e_instance_set_status,
     .instance_delete = e_instance_delete,
-};
-
-static int64_t g_create(ts_run *r, const ts_group *g)
-{
-    int64_t id = moodle_group_create(r->e->site, r->now, g->courseid, g->name, g->idnumber,
-                                     g->description);
-    if (id < 0)
-        return answer(r, -1, "group not created");
-    resolver_learn(r->res, 'g', g->courseid, TS_BY_NAME, g->name, id);
-    resolver_learn(r->res, 'g', g->courseid, TS_BY_IDNUMBER, g->idnumber, id);
-    return id;
-}
-
-static int g_add(ts_run *r, int64_t gid, int64_t uid, const char *comp, int64_t item)
-{
-    return answer(r, moodle_group_add_member(r->e->site, r->now, gid, uid, comp ? comp : "",
-                                             item),
-                  "group membership not written");
-}
-
-static int g_remove(ts_run *r, int64_t gid, int64_t uid)
-{
-    return answer(r, moodle_group_remove_member(r->e->site, r->now, gid, uid),
-                  "group membership not removed");
-}
-
-const ts_groups_api svc_groups = {
-    .api = { sizeof(ts_groups_api), TS_GROUPS_API_VERSION, TS_GROUPS_API },
-    .group_create = g_create,
-    .add_member = g_add,
-    .remove_member = g_remove,
 };
 
 static int64_t c_create(ts_run *r, const ts_cohort *c)

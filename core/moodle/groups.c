@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "moodle/writer.h"
+#include "moodle/groups.h"
 
 /* Moodle 4.2 (2023042400) added groups.visibility and groups.participation. */
 #define GROUPS_VISIBILITY_VERSION 2023042400LL
@@ -24,14 +25,14 @@ static const char SQL_GROUP_INSERT[] =
 static const char SQL_GROUP42_INSERT_ID[] =
     "INSERT INTO {groups} (id, courseid, idnumber, name, description, descriptionformat, "
     "enrolmentkey, picture, visibility, participation, timecreated, timemodified) "
-    "VALUES (?, ?, ?, ?, ?, 0, NULL, 0, 0, 1, ?, ?)";
+    "VALUES (?, ?, ?, ?, ?, 0, NULL, 0, ?, ?, ?, ?)";
 static const char SQL_GROUP42_INSERT[] =
     "INSERT INTO {groups} (courseid, idnumber, name, description, descriptionformat, "
     "enrolmentkey, picture, visibility, participation, timecreated, timemodified) "
-    "VALUES (?, ?, ?, ?, 0, NULL, 0, 0, 1, ?, ?)";
+    "VALUES (?, ?, ?, ?, 0, NULL, 0, ?, ?, ?, ?)";
 
 /* PHP trim(): " \t\n\r\0\x0B" at both ends, into out.  -1 when it does not fit. */
-static int php_trim(char *out, size_t outlen, const char *in)
+int moodle_php_trim(char *out, size_t outlen, const char *in)
 {
     static const char ws[] = " \t\n\r\v";
     if (!in)
@@ -51,11 +52,47 @@ static int php_trim(char *out, size_t outlen, const char *in)
 int64_t moodle_group_create(moodle_site *s, int64_t now, int64_t courseid, const char *name,
                             const char *idnumber, const char *description)
 {
+    moodle_group_fields f = { courseid, name, idnumber, description, -1, -1 };
+    return moodle_group_create_fields(s, now, &f);
+}
+
+static const char SQL_GROUPING_BY_IDNUMBER[] =
+    "SELECT id FROM {groupings} WHERE courseid = ? AND idnumber = ?";
+
+int moodle_idnumber_taken(moodle_site *s, int grouping, int64_t courseid,
+                          const char *idnumber, int64_t self)
+{
+    /* groups_get_group_by_idnumber() treats '' (and PHP's empty "0") as no idnumber. */
+    if (!*idnumber || strcmp(idnumber, "0") == 0)
+        return 0;
+    db_stmt *st = moodle_prepared(s, grouping ? SQL_GROUPING_BY_IDNUMBER
+                                              : SQL_GROUP_BY_IDNUMBER);
+    if (!st)
+        return -1;
+    if (db_exec(st, "is", courseid, idnumber) != 0)
+        return moodle_fail_db(s, "cannot read groups");
+    int r, taken = 0;
+    while ((r = db_next(st)) > 0)
+        taken |= db_col_int(st, 0) != self;
+    if (r < 0)
+        return moodle_fail_db(s, "cannot read groups");
+    if (taken)
+        moodle_fail(s, "%s idnumber '%s' is already used in course %lld",
+                    grouping ? "grouping" : "group", idnumber, (long long)courseid);
+    return taken;
+}
+
+int64_t moodle_group_create_fields(moodle_site *s, int64_t now, const moodle_group_fields *f)
+{
     s->err[0] = '\0';
+    int64_t courseid = f->courseid;
+    const char *description = f->description;
     char gname[1024], gidnumber[400];   /* varchar(254) / (100) characters, in UTF-8 */
-    if (php_trim(gname, sizeof gname, name) < 0 ||
-        php_trim(gidnumber, sizeof gidnumber, idnumber) < 0)
+    if (moodle_php_trim(gname, sizeof gname, f->name) < 0 ||
+        moodle_php_trim(gidnumber, sizeof gidnumber, f->idnumber) < 0)
         return moodle_fail(s, "group name or idnumber too long");
+    if (!*gname)
+        return moodle_fail(s, "a group needs a name");
 
     moodle_ctx ctx;
     int r = moodle_course_ctx(s, courseid, &ctx);
@@ -64,30 +101,22 @@ int64_t moodle_group_create(moodle_site *s, int64_t now, int64_t courseid, const
     if (r > 0)
         return moodle_fail(s, "course %lld does not exist", (long long)courseid);
 
-    /* groups_get_group_by_idnumber() treats '' (and PHP's empty "0") as no idnumber. */
-    if (*gidnumber && strcmp(gidnumber, "0") != 0) {
-        db_stmt *st = moodle_prepared(s, SQL_GROUP_BY_IDNUMBER);
-        if (!st)
-            return -1;
-        if (db_exec(st, "is", courseid, gidnumber) != 0)
-            return moodle_fail_db(s, "cannot read groups");
-        r = db_next(st);
-        if (r < 0)
-            return moodle_fail_db(s, "cannot read groups");
-        if (r > 0) {
-            moodle_drain(st);
-            return moodle_fail(s, "group idnumber '%s' is already used in course %lld",
-                               gidnumber, (long long)courseid);
-        }
-    }
+    if (moodle_idnumber_taken(s, 0, courseid, gidnumber, 0) != 0)
+        return -1;
 
     int v42 = moodle_version(s) >= GROUPS_VISIBILITY_VERSION;
     int64_t id = moodle_reserve_id(s, "groups");
     if (id < 0)
         return -1;
-    id = moodle_insert(s, v42 ? SQL_GROUP42_INSERT_ID : SQL_GROUP_INSERT_ID,
-                      v42 ? SQL_GROUP42_INSERT : SQL_GROUP_INSERT, "iisssii", id,
-                      courseid, gidnumber, gname, description, now, now);
+    /* Visibility other than all/members turns participation off (groups_create_group). */
+    int64_t vis = f->visibility >= 0 ? f->visibility : 0;
+    int64_t part = vis > 1 ? 0 : f->participation >= 0 ? f->participation : 1;
+    if (v42)
+        id = moodle_insert(s, SQL_GROUP42_INSERT_ID, SQL_GROUP42_INSERT, "iisssiiii", id,
+                           courseid, gidnumber, gname, description, vis, part, now, now);
+    else
+        id = moodle_insert(s, SQL_GROUP_INSERT_ID, SQL_GROUP_INSERT, "iisssii", id,
+                           courseid, gidnumber, gname, description, now, now);
     if (id < 0)
         return -1;
     moodle_request_purge(s, "groupdata");
@@ -212,4 +241,20 @@ int moodle_group_remove_member(moodle_site *s, int64_t now, int64_t groupid, int
                     "null") < 0)
         return -1;
     return 1;
+}
+
+static const char SQL_GROUP_ROW_COURSE[] = "SELECT courseid FROM {groups} WHERE id = ?";
+static const char SQL_GROUPING_ROW_COURSE[] = "SELECT courseid FROM {groupings} WHERE id = ?";
+
+int moodle_group_row_course(moodle_site *s, const char *table, int64_t id, int64_t *courseid)
+{
+    int r;
+    int grouping = strcmp(table, "groupings") == 0;
+    db_stmt *st = moodle_read_row(s, grouping ? SQL_GROUPING_ROW_COURSE : SQL_GROUP_ROW_COURSE,
+                                  grouping ? "a grouping" : "a group", &r, id);
+    if (r <= 0)
+        return r < 0 ? -1 : 1;
+    *courseid = db_col_int(st, 0);
+    moodle_drain(st);
+    return 0;
 }

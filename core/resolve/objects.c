@@ -230,11 +230,11 @@ int64_t res_grouping(ts_run *run, int64_t courseid, ts_by by, const char *key,
                      unsigned flags)
 {
     int64_t id = in_course(run, 'G', "groupings", courseid, by, key);
-    if (id != 0 || !(flags & TS_R_CREATE))
+    if (id != 0 || !(flags & TS_R_CREATE) || (by != TS_BY_NAME && by != TS_BY_IDNUMBER))
         return id;
-    RH->fail(run, "errorunsupported", "grouping '%s' not found (toolsync does not create "
-             "groupings yet)", key);
-    return TS_R_ERROR;
+    ts_grouping g = { TS_GROUPING_HEADER, .courseid = courseid, .name = key,
+                      .idnumber = by == TS_BY_IDNUMBER ? key : NULL };
+    return RH->groups->grouping_create(run, &g);
 }
 
 int64_t res_cohort(ts_run *run, ts_by by, const char *key, unsigned flags)

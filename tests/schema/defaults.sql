@@ -64,6 +64,12 @@ INSERT INTO {role} (id, name, shortname, description, sortorder, archetype) VALU
   (7, '', 'user', '', 7, 'user'),
   (8, '', 'frontpage', '', 8, 'frontpage');
 
+-- Context levels where the installer lets each role be assigned (guest, user and
+-- frontpage: none).
+INSERT INTO {role_context_levels} (id, roleid, contextlevel) VALUES
+  (1, 1, 10), (2, 1, 40), (3, 1, 50), (4, 2, 10), (5, 2, 40), (6, 3, 50), (7, 3, 70),
+  (8, 4, 50), (9, 4, 70), (10, 5, 50), (11, 5, 70);
+
 -- Activity modules installed with core (forum is 9; bigbluebuttonbn starts hidden).
 -- 5.0 removed chat and survey and added qbank and subsection: the ids move.
 INSERT INTO {modules} (id, name, cron, lastcron, search, visible) VALUES  -- until 5.0

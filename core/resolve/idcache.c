@@ -86,3 +86,12 @@ void idcache_commit(idcache *c)
         free(c->journal[i]);
     c->n = c->row_mark = 0;
 }
+
+/* Not journalled: a key absent is read again from the database, which is right whether
+ * the deletion that dropped it commits or not. */
+void idcache_drop(idcache *c, const char *key)
+{
+    void **slot = map_slot(c->ids, key);
+    free(*slot);
+    *slot = NULL;
+}

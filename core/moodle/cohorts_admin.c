@@ -104,28 +104,7 @@ static int read_ids(moodle_site *s, const char *sql, int64_t arg, const char *wh
         return -1;
     if (db_exec(st, "i", arg) != 0)
         return moodle_fail_db(s, what);
-    size_t cap = 0;
-    int r;
-    while ((r = db_next(st)) > 0) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            int64_t *p = realloc(*ids, cap * sizeof *p);
-            if (!p) {
-                moodle_drain(st);
-                free(*ids);
-                *ids = NULL;
-                return moodle_fail(s, "out of memory");
-            }
-            *ids = p;
-        }
-        (*ids)[(*n)++] = db_col_int(st, 0);
-    }
-    if (r < 0) {
-        free(*ids);
-        *ids = NULL;
-        return moodle_fail_db(s, what);
-    }
-    return 0;
+    return moodle_read_ids(s, st, ids, n);
 }
 
 int moodle_cohort_instances(moodle_site *s, int64_t cohortid, int64_t **ids, size_t *n)

@@ -184,34 +184,10 @@ static const char SQL_GM_COURSE[] =
 static const char SQL_LASTACCESS_DELETE[] =
     "DELETE FROM {user_lastaccess} WHERE userid = ? AND courseid = ?";
 
-/* Reads the first column of every row into a malloc'd array (all rows are read before
- * anything else runs: MariaDB allows one pending result per connection). */
+/* writer.c's moodle_read_ids, under the name this file's callers use. */
 static int read_ids(moodle_site *s, db_stmt *st, int64_t **ids, size_t *n)
 {
-    size_t cap = 0;
-    *ids = NULL;
-    *n = 0;
-    int r;
-    while ((r = db_next(st)) > 0) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 8;
-            int64_t *p = realloc(*ids, cap * sizeof *p);
-            if (!p) {
-                moodle_drain(st);
-                free(*ids);
-                *ids = NULL;
-                return moodle_fail(s, "out of memory");
-            }
-            *ids = p;
-        }
-        (*ids)[(*n)++] = db_col_int(st, 0);
-    }
-    if (r < 0) {
-        free(*ids);
-        *ids = NULL;
-        return moodle_fail_db(s, "cannot read rows");
-    }
-    return 0;
+    return moodle_read_ids(s, st, ids, n);
 }
 
 static int remove_groups(moodle_site *s, int64_t now, int64_t userid, const char *sql,

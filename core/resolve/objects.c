@@ -62,7 +62,7 @@ void resolver_forget(resolver *rs, char kind, int64_t scope, ts_by by, const cha
     if (!key || !*key)
         return;
     char *k = idcache_key(kind, scope, by, key, rs->fold);
-    idcache_drop(rs->ids, k);   /* the next lookup reads the table again */
+    idcache_forget(rs->ids, k);
     free(k);
 }
 

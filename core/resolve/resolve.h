@@ -47,7 +47,9 @@ void resolver_rollback(resolver *rs);      /* the batch was rolled back         
 /* Objects created by the core's writers (the writers' services call these). */
 void resolver_learn(resolver *rs, char kind, int64_t scope, ts_by by, const char *key,
                     int64_t id);
-/* An object deleted or renamed by the core's writers: the key is read again. */
+
+/* An object whose answer may have changed (an enrol instance added, deleted or
+ * switched): the next lookup reads the database again. */
 void resolver_forget(resolver *rs, char kind, int64_t scope, ts_by by, const char *key);
 
 /* The service table (api.c hands it out). */

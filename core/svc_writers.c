@@ -3,7 +3,9 @@
  * they create.
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include "run.h"
 #include "svc.h"
 #include "moodle/enrol.h"
@@ -121,11 +123,19 @@ const ts_enrol_api svc_enrol = {
     .instance_delete = e_instance_delete,
 };
 
+/* A ts_cohort field the module's header had (version 2 fields read as zero otherwise). */
+#define COHORT_HAS(c, f) ((c)->size >= offsetof(ts_cohort, f) + sizeof((c)->f))
+
 static int64_t c_create(ts_run *r, const ts_cohort *c)
 {
     int64_t id = moodle_cohort_create(r->e->site, r->now, c->contextid, c->name, c->idnumber,
                                       c->description ? c->description : "");
     if (id < 0)
+        return answer(r, -1, "cohort not created");
+    const char *component = COHORT_HAS(c, component) ? c->component : NULL;
+    int moodlefmt = COHORT_HAS(c, format_moodle) && c->format_moodle;
+    if (((component && *component) || moodlefmt) &&
+        moodle_cohort_set_owner(r->e->site, id, component, moodlefmt ? 0 : 1) < 0)
         return answer(r, -1, "cohort not created");
     resolver_learn(r->res, 'h', 0, TS_BY_NAME, c->name, id);
     resolver_learn(r->res, 'h', 0, TS_BY_IDNUMBER, c->idnumber, id);
@@ -144,9 +154,88 @@ static int c_remove(ts_run *r, int64_t cid, int64_t uid)
                       "cohort membership not removed");
 }
 
+/* The resolver's keys of a cohort (before a rename or a deletion). */
+static void c_forget(ts_run *r, const moodle_cohort_row *c, int by_id)
+{
+    resolver_forget(r->res, 'h', 0, TS_BY_NAME, c->name);
+    resolver_forget(r->res, 'h', 0, TS_BY_IDNUMBER, c->idnumber);
+    if (by_id) {
+        char id[24];
+        snprintf(id, sizeof id, "%lld", (long long)c->id);
+        resolver_forget(r->res, 'h', 0, TS_BY_ID, id);
+    }
+}
+
+static int c_update(ts_run *r, int64_t cid, const ts_cohort *c)
+{
+    moodle_cohort_row old;
+    int rc = moodle_cohort_read(r->e->site, cid, &old);
+    if (rc <= 0)
+        return rc < 0 ? answer(r, -1, "cohort not updated")
+                      : (run_fail(r, "cohortnotexists", "cohort %lld does not exist",
+                                  (long long)cid), -1);
+    rc = moodle_cohort_update(r->e->site, r->now, cid, c->contextid, c->name, c->idnumber,
+                              c->description);
+    if (rc > 0) {
+        c_forget(r, &old, 0);
+        resolver_learn(r->res, 'h', 0, TS_BY_NAME, c->name ? c->name : old.name, cid);
+        resolver_learn(r->res, 'h', 0, TS_BY_IDNUMBER, c->idnumber ? c->idnumber : old.idnumber,
+                       cid);
+    }
+    moodle_cohort_row_free(&old);
+    return answer(r, rc, "cohort not updated");
+}
+
+/* enrol_cohort's observer of cohort_deleted, then cohort_delete_cohort(). */
+static int c_delete(ts_run *r, int64_t cid)
+{
+    moodle_cohort_row old;
+    int rc = moodle_cohort_read(r->e->site, cid, &old);
+    if (rc <= 0)
+        return answer(r, rc, "cohort not deleted");
+    int64_t *inst;
+    size_t n;
+    rc = moodle_cohort_instances(r->e->site, cid, &inst, &n);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        if (svc_enrol.instance_delete(r, inst[i]) < 0)
+            rc = -2;   /* reason already on the row */
+    free(inst);
+    if (rc == 0)
+        rc = moodle_cohort_delete(r->e->site, r->now, cid);
+    if (rc > 0)
+        c_forget(r, &old, 1);
+    moodle_cohort_row_free(&old);
+    return rc == -2 ? -1 : answer(r, rc, "cohort not deleted");
+}
+
+static int64_t c_free(ts_run *r, int64_t cid)
+{
+    moodle_cohort_row c;
+    int found = moodle_cohort_read(r->e->site, cid, &c);
+    moodle_cohort_row_free(&c);
+    if (found == 0)
+        run_fail(r, "cohortnotexists", "cohort %lld does not exist", (long long)cid);
+    if (found <= 0)
+        return found < 0 ? answer(r, -1, "cohort not emptied") : -1;
+    int64_t *users;
+    size_t n;
+    if (moodle_cohort_members(r->e->site, cid, &users, &n) < 0)
+        return answer(r, -1, "cohort not emptied");
+    int64_t removed = 0;
+    for (size_t i = 0; i < n && removed >= 0; i++) {
+        int rc = c_remove(r, cid, users[i]);   /* reason on the row when it fails */
+        removed = rc < 0 ? -1 : removed + rc;
+    }
+    free(users);
+    return removed;
+}
+
 const ts_cohorts_api svc_cohorts = {
     .api = { sizeof(ts_cohorts_api), TS_COHORTS_API_VERSION, TS_COHORTS_API },
     .cohort_create = c_create,
     .add_member = c_add,
     .remove_member = c_remove,
+    .cohort_update = c_update,
+    .cohort_delete = c_delete,
+    .cohort_free = c_free,
 };

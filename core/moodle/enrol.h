@@ -36,6 +36,29 @@ int64_t moodle_cohort_create(moodle_site *s, int64_t now, int64_t contextid, con
 int moodle_cohort_add_member(moodle_site *s, int64_t now, int64_t cohortid, int64_t userid);
 int moodle_cohort_remove_member(moodle_site *s, int64_t now, int64_t cohortid, int64_t userid);
 
+/* cohorts_admin.c: a cohort's row (strings malloc'd, NULL for SQL NULL; free with
+ * moodle_cohort_row_free).  moodle_cohort_read: 1 found, 0 not, -1 error. */
+typedef struct {
+    int64_t id, contextid;
+    char *name, *idnumber, *description;
+} moodle_cohort_row;
+int moodle_cohort_read(moodle_site *s, int64_t cohortid, moodle_cohort_row *out);
+void moodle_cohort_row_free(moodle_cohort_row *c);
+/* Owner component and descriptionformat of a cohort just created (no event: part of
+ * its creation).  0 or -1. */
+int moodle_cohort_set_owner(moodle_site *s, int64_t cohortid, const char *component,
+                            int descriptionformat);
+/* cohort_update_cohort(): fields NULL (contextid 0) are left as they are. */
+int moodle_cohort_update(moodle_site *s, int64_t now, int64_t cohortid, int64_t contextid,
+                         const char *name, const char *idnumber, const char *description);
+/* The cohort enrol instances (customint1) of a cohort; the user ids of its members.
+ * Malloc'd arrays the caller frees; 0 or -1. */
+int moodle_cohort_instances(moodle_site *s, int64_t cohortid, int64_t **ids, size_t *n);
+int moodle_cohort_members(moodle_site *s, int64_t cohortid, int64_t **ids, size_t *n);
+/* cohort_delete_cohort() once its enrol instances are gone: members, row, event.
+ * 1 deleted, 0 no such cohort, -1 error. */
+int moodle_cohort_delete(moodle_site *s, int64_t now, int64_t cohortid);
+
 /* ---- enrol instances (instances.c) and enrol_meta (meta.c) ------------------------ */
 
 /* A new instance: the SDK's ts_enrol_instance without its size (sdk/toolsync/enrol.h

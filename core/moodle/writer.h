@@ -30,6 +30,10 @@ int moodle_row_exists(moodle_site *s, const char *sql, int64_t a, int64_t b);
  * of the new row, or -1 (s->err set). */
 int64_t moodle_insert(moodle_site *s, const char *sql_id, const char *sql_noid,
                      const char *types, ...);
+/* Reads the first column of every row of `st` (already run) into a malloc'd array the
+ * caller frees, before anything else runs (MariaDB: one pending result per
+ * connection).  0 or -1 (s->err set). */
+int moodle_read_ids(moodle_site *s, db_stmt *st, int64_t **ids, size_t *n);
 /* db_reserve_id(); -1 on error (s->err set). */
 int64_t moodle_reserve_id(moodle_site *s, const char *table);
 

@@ -275,8 +275,8 @@ int fields_read(cstate *s, ts_row *r, crec *c)
         const char *v = RT->value_at(r, (size_t)s->c_field[f]);
         if (!v)
             v = "";
-        /* An empty number or date means the default; an empty text is a value. */
-        if (!*v && CFIELDS[f].kind != FK_TEXT)
+        /* An empty number, date or format means the default; an empty text is a value. */
+        if (!*v && (CFIELDS[f].kind != FK_TEXT || f == CF_FORMAT))
             continue;
         if (read_one(s, r, c, f, v) != 0)
             return -1;

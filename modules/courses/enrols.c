@@ -23,17 +23,9 @@ static int instance_switch(cstate *s, ts_row *r, int64_t courseid, const char *p
                                                        : TS_INSTANCE_DISABLED) < 0 ? -1 : 0;
     if (!on)
         return 0;
-    /* A new instance with the plugin's default role (self: student; guest: none). */
-    int64_t role = 0;
-    if (!strcmp(plugin, "self")) {
-        const char *v = M->plugin_config(s->run, "enrol_self", "roleid");
-        int64_t n;
-        role = v && U->parse_int(v, &n) == 0 ? n : R->role(s->run, TS_BY_SHORTNAME, "student");
-        if (role < 0)
-            role = 0;
-    }
+    /* A new instance: roleid 0 takes the plugin's default role (self: student). */
     ts_enrol_instance i = { TS_ENROL_INSTANCE_HEADER, .courseid = courseid, .enrol = plugin,
-                            .status = TS_INSTANCE_ENABLED, .roleid = role };
+                            .status = TS_INSTANCE_ENABLED };
     return E->instance_add(s->run, &i) > 0 ? 0 : -1;
 }
 

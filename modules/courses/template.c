@@ -72,6 +72,7 @@ int template_queue(cstate *s, ts_row *r, const crec *c, int64_t catid, int64_t e
     free(args);
     if (rc != 0)
         return -1;
+    B->purge(s->run, "changesincourse");
     if (!existing)
         s->created++;
     RT->outcome(r, TS_OK, existing ? "courseupdated" : "coursecreated", "template",

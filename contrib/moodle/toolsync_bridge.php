@@ -1,6 +1,6 @@
 <?php
 // toolsync_bridge.php: runs, inside a Moodle site, the operations that toolsync cannot do
-// with SQL alone (cache purges now; course deletion, reset and template restore later).
+// with SQL alone: cache purges, course deletion, course reset, template restore.
 //
 // Copyright (C) the toolsync authors.
 // SPDX-License-Identifier: GPL-3.0-or-later
@@ -55,6 +55,9 @@ function tsb_ops(): array {
         'ping' => 'tsb_op_ping',
         'purge_caches' => 'tsb_op_purge_caches',
         'course_cacherev' => 'tsb_op_course_cacherev',
+        'course_delete' => 'tsb_op_course_delete',
+        'course_reset' => 'tsb_op_course_reset',
+        'course_restore' => 'tsb_op_course_restore',
     ];
 }
 
@@ -124,6 +127,238 @@ function tsb_op_course_cacherev(array $args): array {
     }
     rebuild_course_cache($courseid, true);
     return ['courseid' => $courseid, 'cacherev' => (int)$DB->get_field('course', 'cacherev', ['id' => $courseid])];
+}
+
+// ---- courses (the courses module: modules/courses/) ------------------------------------------
+
+/** Acts as the first site admin, as Moodle's CLI scripts do (restore and delete check who). */
+function tsb_as_admin(): void {
+    global $USER;
+    if (empty($USER->id)) {
+        \core\session\manager::set_user(get_admin());
+    }
+}
+
+/**
+ * delete_course() of a course with content: {"courseid":N}.  A course already gone
+ * answers ok (the line may be run again after a partial failure).
+ */
+function tsb_op_course_delete(array $args): array {
+    global $DB, $CFG;
+    require_once($CFG->dirroot . '/course/lib.php');
+    $courseid = tsb_positive_int($args, 'courseid');
+    if ($courseid == SITEID) {
+        throw new tsb_failure('errorsitecourse', 'the front page course is never deleted');
+    }
+    $course = $DB->get_record('course', ['id' => $courseid]);
+    if (!$course) {
+        return ['courseid' => $courseid, 'deleted' => false];
+    }
+    tsb_as_admin();
+    if (!delete_course($course, false)) {
+        throw new tsb_failure('errorcoursedelete', "course $courseid could not be deleted");
+    }
+    fix_course_sortorder();
+    return ['courseid' => $courseid, 'deleted' => true];
+}
+
+/** A reset file value that means yes (spec 10 §5.1: yes, 1, and the sample's all, true). */
+function tsb_yes($value): bool {
+    return in_array(strtolower(trim((string)$value)), ['yes', '1', 'all', 'true'], true);
+}
+
+/** The role ids of a reset file's roles column: "all" or role shortnames. */
+function tsb_reset_roles(string $value): array {
+    global $DB;
+    $value = trim($value);
+    if ($value === '' || strtolower($value) === 'none') {
+        return [];
+    }
+    if (strtolower($value) === 'all') {
+        return array_map('intval', array_keys($DB->get_records('role', null, '', 'id')));
+    }
+    $ids = [];
+    foreach (preg_split('/\s+/', $value) as $shortname) {
+        $id = $DB->get_field('role', 'id', ['shortname' => $shortname]);
+        if (!$id) {
+            throw new tsb_failure('errorunknownrole', "role $shortname unknown");
+        }
+        $ids[] = (int)$id;
+    }
+    return $ids;
+}
+
+/** The modules column: each module type of the course, its default reset options. */
+function tsb_reset_modules(stdClass $data, int $courseid, string $value): void {
+    global $DB, $CFG;
+    $value = trim($value);
+    if ($value === '' || strtolower($value) === 'none') {
+        return;
+    }
+    $words = preg_split('/\s+/', strtolower($value));
+    $except = array_map(function($w) { return ltrim($w, '-'); },
+        array_filter($words, function($w) { return $w[0] === '-'; }));
+    $only = array_filter($words, function($w) { return $w !== 'all' && $w[0] !== '-'; });
+    $sql = "SELECT DISTINCT m.name FROM {modules} m JOIN {course_modules} cm ON cm.module = m.id
+             WHERE cm.course = ?";
+    foreach ($DB->get_fieldset_sql($sql, [$courseid]) as $modname) {
+        if (in_array($modname, $except, true) || ($only && !in_array($modname, $only, true))) {
+            continue;
+        }
+        $lib = "$CFG->dirroot/mod/$modname/lib.php";
+        if (!file_exists($lib)) {
+            continue;
+        }
+        include_once($lib);
+        $fn = $modname . '_reset_course_form_defaults';
+        if (function_exists($fn)) {
+            $course = get_course($courseid);
+            foreach ((array)$fn($course) as $key => $v) {
+                $data->$key = $v;
+            }
+        }
+    }
+}
+
+/** The options of reset_course_userdata() from a reset file's line (spec 10 §5.1). */
+function tsb_reset_data(int $courseid, array $o): stdClass {
+    $course = get_course($courseid);
+    $data = (object)['id' => $courseid, 'courseid' => $courseid, 'reset_start_date' => 0,
+        'reset_start_date_old' => $course->startdate, 'reset_end_date' => 0,
+        'reset_end_date_old' => $course->enddate];
+    $flags = ['events' => 'reset_events', 'logs' => 'reset_logs', 'notes' => 'reset_notes'];
+    foreach ($flags as $col => $key) {
+        $data->$key = tsb_yes($o[$col] ?? '') ? 1 : 0;
+    }
+    // Absent means yes for these three.
+    $data->reset_comments = tsb_yes($o['comments'] ?? 'yes') ? 1 : 0;
+    $data->reset_completion = tsb_yes($o['completion'] ?? 'yes') ? 1 : 0;
+    $data->delete_blog_associations = tsb_yes($o['blog_associations'] ?? 'yes') ? 1 : 0;
+    $choice = function(string $col, array $map) use ($o, $data) {
+        $v = strtolower(trim($o[$col] ?? ''));
+        foreach ($map[$v] ?? [] as $key) {
+            $data->$key = 1;
+        }
+    };
+    $choice('local_roles', ['all' => ['reset_roles_local', 'reset_roles_overrides'],
+        'roles' => ['reset_roles_local'], 'overrides' => ['reset_roles_overrides']]);
+    $choice('grades', ['all' => ['reset_gradebook_items', 'reset_gradebook_grades'],
+        'items' => ['reset_gradebook_items'], 'grades' => ['reset_gradebook_grades']]);
+    $choice('groups', ['all' => ['reset_groups_remove', 'reset_groups_members'],
+        'groups' => ['reset_groups_remove'], 'members' => ['reset_groups_members']]);
+    $choice('groupings', ['all' => ['reset_groupings_remove', 'reset_groupings_members'],
+        'groups' => ['reset_groupings_remove'], 'members' => ['reset_groupings_members']]);
+    $data->unenrol_users = tsb_reset_roles($o['roles'] ?? '');
+    // Modules first, then the per-module columns override.
+    tsb_reset_modules($data, $courseid, $o['modules'] ?? '');
+    $permodule = ['forum_all', 'forum_subscriptions', 'glossary_all', 'chat', 'data', 'slots',
+        'apointments', 'assignment_submissions', 'assign_submissions', 'survey_answers', 'lesson',
+        'choice', 'scorm', 'quiz_attempts'];
+    foreach ($permodule as $col) {
+        if (array_key_exists($col, $o) && trim((string)$o[$col]) !== '') {
+            $key = 'reset_' . $col;
+            $data->$key = tsb_yes($o[$col]) ? 1 : 0;
+        }
+    }
+    return $data;
+}
+
+/** reset_course_userdata(): {"courseid":N,"options":{"<reset file column>":"<value>"}}. */
+function tsb_op_course_reset(array $args): array {
+    global $DB, $CFG;
+    require_once($CFG->dirroot . '/course/lib.php');
+    $courseid = tsb_positive_int($args, 'courseid');
+    if (!$DB->record_exists('course', ['id' => $courseid]) || $courseid == SITEID) {
+        throw new tsb_failure('unknownshortname', "no course with id $courseid to reset");
+    }
+    $options = isset($args['options']) && is_array($args['options']) ? $args['options'] : [];
+    tsb_as_admin();
+    $status = reset_course_userdata(tsb_reset_data($courseid, $options));
+    $summary = [];
+    foreach ($status as $item) {
+        $summary[] = "{$item['component']} : {$item['item']} : " .
+            ($item['error'] === false ? 'OK' : $item['error']);
+    }
+    return ['courseid' => $courseid, 'summary' => $summary];
+}
+
+/** The unpacked backup to restore: a live import backup of a course, or a .mbz file. */
+function tsb_restore_source(array $args): string {
+    global $CFG, $USER;
+    require_once($CFG->dirroot . '/backup/util/includes/backup_includes.php');
+    if (isset($args['templateid'])) {
+        $templateid = tsb_positive_int($args, 'templateid');
+        $bc = new backup_controller(backup::TYPE_1COURSE, $templateid, backup::FORMAT_MOODLE,
+            backup::INTERACTIVE_NO, backup::MODE_IMPORT, $USER->id);
+        $bc->execute_plan();
+        $dir = $bc->get_backupid();
+        $bc->destroy();
+        return $dir;
+    }
+    $file = isset($args['backupfile']) && is_string($args['backupfile']) ? $args['backupfile'] : '';
+    if ($file !== '' && $file[0] !== '/') {
+        $file = $CFG->dirroot . '/' . $file;   // spec 10 §2.7: relative to the code
+    }
+    if ($file === '' || !is_readable($file)) {
+        throw new tsb_failure('errorbackupfile', "backup file \"$file\" not found (-22)");
+    }
+    $dir = restore_controller::get_tempdir_name(SITEID, $USER->id);
+    $packer = get_file_packer('application/vnd.moodle.backup');
+    if (!$packer->extract_to_pathname($file, make_backup_temp_directory($dir))) {
+        throw new tsb_failure('errorbackupfile', "backup file \"$file\" could not be extracted (-24)");
+    }
+    return $dir;
+}
+
+/**
+ * A course from a template (spec 10 §2.7): {"target":"new"|"adding"|"deleting",
+ * "categoryid":N, "courseid":N (existing), "templateid":N | "backupfile":"x.mbz",
+ * "fields":{"shortname":…,"fullname":…,…}}; the file's fields win over the backup's.
+ */
+function tsb_op_course_restore(array $args): array {
+    global $DB, $CFG, $USER;
+    require_once($CFG->dirroot . '/course/lib.php');
+    require_once($CFG->dirroot . '/backup/util/includes/restore_includes.php');
+    $fields = isset($args['fields']) && is_array($args['fields']) ? $args['fields'] : [];
+    $target = $args['target'] ?? 'new';
+    if (empty($fields['shortname']) || empty($fields['fullname'])) {
+        throw new tsb_failure('bridgebadargs', 'course_restore needs fields shortname and fullname');
+    }
+    tsb_as_admin();
+    if ($target === 'new') {
+        if ($DB->record_exists('course', ['shortname' => $fields['shortname']])) {
+            throw new tsb_failure('shortnametaken', "a course {$fields['shortname']} exists already");
+        }
+        $categoryid = tsb_positive_int($args, 'categoryid');
+        $dir = tsb_restore_source($args);
+        $courseid = restore_dbops::create_new_course($fields['fullname'], $fields['shortname'], $categoryid);
+        $mode = backup::TARGET_NEW_COURSE;
+    } else {
+        $courseid = tsb_positive_int($args, 'courseid');
+        $dir = tsb_restore_source($args);
+        $mode = $target === 'deleting' ? backup::TARGET_EXISTING_DELETING : backup::TARGET_EXISTING_ADDING;
+        if ($target === 'deleting') {
+            restore_dbops::delete_course_content($courseid);
+        }
+    }
+    $rc = new restore_controller($dir, $courseid, backup::INTERACTIVE_NO, backup::MODE_SAMESITE,
+        $USER->id, $mode);
+    if (!$rc->execute_precheck()) {
+        $results = $rc->get_precheck_results();
+        $rc->destroy();
+        $errors = isset($results['errors']) ? implode('; ', $results['errors']) : 'precheck failed';
+        throw new tsb_failure('errorprecheck', $errors);
+    }
+    $rc->execute_plan();
+    $rc->destroy();
+    // The file's values win over the backup's (not the format, nor the id).
+    unset($fields['format'], $fields['id']);
+    $update = (object)array_merge($fields, ['id' => $courseid]);
+    if (!empty($args['categoryid'])) {
+        $update->category = (int)$args['categoryid'];
+    }
+    update_course($update);
+    return ['courseid' => (int)$courseid, 'target' => $target];
 }
 
 // ---- argument checks --------------------------------------------------------------------

@@ -84,6 +84,16 @@ int moodle_ctx_flush(moodle_site *s)
     return 0;
 }
 
+int moodle_ctx_pending_path(moodle_site *s, int64_t id, char *path, size_t len)
+{
+    for (size_t i = 0; i < s->npctx; i++)
+        if (s->pctx[i].id == id) {
+            snprintf(path, len, "%.230s/%lld", s->pctx[i].parent, (long long)id);
+            return 0;
+        }
+    return 1;
+}
+
 static int depth_of(const char *path)
 {
     int n = 0;

@@ -34,6 +34,9 @@ typedef struct {
 /* context.c: the deferred part of context creation. */
 int moodle_ctx_flush(moodle_site *s);
 void moodle_ctx_discard(moodle_site *s);
+/* The path of a context inserted by this transaction whose path is not written yet
+ * (MariaDB, SQLite): 0 and path set, or 1 when it is not one of those. */
+int moodle_ctx_pending_path(moodle_site *s, int64_t id, char *path, size_t len);
 
 struct moodle_site {
     db *d;

@@ -116,7 +116,9 @@ static int ctx_row(moodle_site *s, int64_t id, int *level, int64_t *instanceid,
     *instanceid = db_col_int(st, 1);
     if (path) {
         const char *p = db_col_text(st, 2);
-        snprintf(path, pathlen, "%s", p ? p : "");
+        /* Created by this transaction, its path not written yet: it is known here. */
+        if (p || moodle_ctx_pending_path(s, id, path, pathlen) != 0)
+            snprintf(path, pathlen, "%s", p ? p : "");
     }
     moodle_drain(st);
     return 0;

@@ -88,6 +88,10 @@ static cfg_opt_t moodle_opts[] = {
     CFG_STR("bridgescript", "", CFGF_NONE),
     CFG_INT("bridgetimeout", 300, CFGF_NONE),
     CFG_STR("dataroot", "", CFGF_NONE),
+    /* $CFG->directorypermissions / filepermissions of config.php (octal; "" = Moodle's
+     * defaults 02777 and directorypermissions & 0666): the modes of filedir content. */
+    CFG_STR("directorypermissions", "", CFGF_NONE),
+    CFG_STR("filepermissions", "", CFGF_NONE),
     CFG_END()
 };
 

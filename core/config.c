@@ -240,7 +240,10 @@ static size_t scan_sections(const char *path, char names[][64], size_t max)
         char *q = p + len;
         while (*q == ' ' || *q == '\t')
             q++;
-        if (len == 0 || len >= 64 || *q != '{' || strncmp(p, "database", len) == 0)
+        /* The global sections are declared already: declaring them again made
+         * libconfuse print "duplicate option" whenever a moodle { } section was there. */
+        if (len == 0 || len >= 64 || *q != '{' || (len == 8 && !strncmp(p, "database", 8)) ||
+            (len == 6 && !strncmp(p, "moodle", 6)))
             continue;
         memcpy(names[n], p, len);
         names[n][len] = 0;

@@ -73,7 +73,7 @@ static int64_t insert_row(moodle_site *s, int64_t now, const ts_file_record *rec
     if (!st)
         return -1;
     int dir = strcmp(filename, ".") == 0;
-    char types[] = "ssissssisisssiiii";
+    char types[] = "ssississiissssiii";
     if (rec->userid <= 0)
         types[8] = 'n';
     db_arg a[17] = {

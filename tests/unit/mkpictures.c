@@ -3,7 +3,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  *   mkpictures OUT.zip NAME=SPEC ...    SPEC: KIND:WxH[:SEED] or text:CONTENT or zeros:N
- *       KIND: jpg, png, pngalpha (transparent corners), gif, giftrans (transparent
+ *       KIND: jpg, flatjpg (one colour: large sizes quickly), png, pngalpha
+ *       (transparent corners), gif, giftrans (transparent
  *       index), corruptpng (a PNG whose data is damaged past its header); NAME may hold
  *       "../" or folders.  A NAME ending in .raw writes the bytes with no compression.
  *   mkpictures -s FILE                   prints "WxH TYPE" of an image (decoded)
@@ -20,6 +21,12 @@ static unsigned rnd(unsigned *s) { *s = *s * 1103515245u + 12345u; return *s >> 
 /* A picture: gradients with noise, so that JPEG sizes look like photographs'. */
 static gdImagePtr draw(const char *kind, int w, int h, unsigned seed)
 {
+    if (strcmp(kind, "flatjpg") == 0) {        /* large and quick: one colour */
+        gdImagePtr im = gdImageCreateTrueColor(w, h);
+        if (im)
+            gdImageFilledRectangle(im, 0, 0, w - 1, h - 1, gdTrueColor(90, 120, 200));
+        return im;
+    }
     int palette = strncmp(kind, "gif", 3) == 0;
     gdImagePtr im = palette ? gdImageCreate(w, h) : gdImageCreateTrueColor(w, h);
     if (!im)
@@ -69,7 +76,7 @@ static void *encode(const char *spec, int *size)
     if (!im)
         return NULL;
     void *gd = NULL;
-    if (strcmp(kind, "jpg") == 0)
+    if (strcmp(kind, "jpg") == 0 || strcmp(kind, "flatjpg") == 0)
         gd = gdImageJpegPtr(im, size, 90);
     else if (strncmp(kind, "gif", 3) == 0)
         gd = gdImageGifPtr(im, size);

@@ -6,7 +6,8 @@
  *       KIND: jpg, flatjpg (one colour: large sizes quickly), png, pngalpha
  *       (transparent corners), gif, giftrans (transparent
  *       index), corruptpng (a PNG whose data is damaged past its header); NAME may hold
- *       "../" or folders.  A NAME ending in .raw writes the bytes with no compression.
+ *       "../" or folders.  SPEC prefixed with "store:" is written with no compression
+ *       (a flat picture would look like a zip bomb).
  *   mkpictures -s FILE                   prints "WxH TYPE" of an image (decoded)
  *   mkpictures -o OUT.jpg KIND:WxH[:SEED] writes one image to a file
  */
@@ -127,16 +128,17 @@ static int add(zip_t *z, char *arg)
     if (!eq)
         return -1;
     *eq = '\0';
+    const char *spec = eq + 1;
+    int store = strncmp(spec, "store:", 6) == 0;
     int size = 0;
-    void *data = encode(eq + 1, &size);
+    void *data = encode(spec + (store ? 6 : 0), &size);
     if (!data)
         return -1;
     zip_source_t *src = zip_source_buffer(z, data, (zip_uint64_t)size, 1);
     zip_int64_t i = src ? zip_file_add(z, arg, src, ZIP_FL_ENC_UTF_8) : -1;
     if (i < 0)
         return -1;
-    size_t l = strlen(arg);
-    if (l > 4 && strcmp(arg + l - 4, ".raw") == 0)
+    if (store)
         zip_set_file_compression(z, (zip_uint64_t)i, ZIP_CM_STORE, 0);
     return 0;
 }

@@ -123,6 +123,10 @@ static int same_icons(pic_state *s, const ts_user *u, int64_t ctx, const pic_res
         F->sha1_hex(res->out[v], (size_t)res->outlen[v], want);
         if (strcmp(have, want) != 0)
             return 0;
+        /* The rows are right; their content must be in filedir too (a restored
+         * database, a new dataroot): stored again when missing, untouched otherwise. */
+        if (F->store_content(s->run, res->out[v], (size_t)res->outlen[v], want) != 0)
+            return -1;
         if (v == 0)
             f1 = id;
     }

@@ -7,7 +7,7 @@
  *       (transparent corners), gif, giftrans (transparent
  *       index), corruptpng (a PNG whose data is damaged past its header); NAME may hold
  *       "../" or folders.  SPEC prefixed with "store:" is written with no compression
- *       (a flat picture would look like a zip bomb).
+ *       (a flat picture would look like a zip bomb); SPEC file:PATH adds a file.
  *   mkpictures -s FILE                   prints "WxH TYPE" of an image (decoded)
  *   mkpictures -o OUT.jpg KIND:WxH[:SEED] writes one image to a file
  */
@@ -130,11 +130,17 @@ static int add(zip_t *z, char *arg)
     *eq = '\0';
     const char *spec = eq + 1;
     int store = strncmp(spec, "store:", 6) == 0;
-    int size = 0;
-    void *data = encode(spec + (store ? 6 : 0), &size);
-    if (!data)
-        return -1;
-    zip_source_t *src = zip_source_buffer(z, data, (zip_uint64_t)size, 1);
+    spec += store ? 6 : 0;
+    zip_source_t *src;
+    if (strncmp(spec, "file:", 5) == 0) {
+        src = zip_source_file(z, spec + 5, 0, -1);    /* read at close: no memory held */
+    } else {
+        int size = 0;
+        void *data = encode(spec, &size);
+        if (!data)
+            return -1;
+        src = zip_source_buffer(z, data, (zip_uint64_t)size, 1);
+    }
     zip_int64_t i = src ? zip_file_add(z, arg, src, ZIP_FL_ENC_UTF_8) : -1;
     if (i < 0)
         return -1;

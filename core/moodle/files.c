@@ -94,6 +94,29 @@ static int64_t insert_row(moodle_site *s, int64_t now, const ts_file_record *rec
     return id;
 }
 
+/* The row of a pathnamehash: 1 (id, contenthash set when not NULL), 0 none, -1 error. */
+static int find_by_hash(moodle_site *s, const char *phash, int64_t *id, char hash[41])
+{
+    db_stmt *f = moodle_prepared(s, "SELECT id, contenthash FROM {files} WHERE pathnamehash = ?");
+    if (!f)
+        return -1;
+    if (db_exec(f, "s", phash) != 0)
+        return moodle_fail_db(s, "cannot read the files table");
+    int r = db_next(f);
+    if (r < 0)
+        return moodle_fail_db(s, "cannot read the files table");
+    if (r > 0) {
+        if (id)
+            *id = db_col_int(f, 0);
+        if (hash) {
+            const char *c = db_col_text(f, 1);
+            snprintf(hash, 41, "%s", c ? c : "");
+        }
+    }
+    moodle_drain(f);
+    return r;
+}
+
 /* file_storage::create_directory(): the `.` row of filepath and of each folder above,
  * where missing. */
 static int ensure_dirs(moodle_site *s, int64_t now, const ts_file_record *rec)
@@ -104,15 +127,9 @@ static int ensure_dirs(moodle_site *s, int64_t now, const ts_file_record *rec)
         char h[41];
         if (pathhash(rec, path, ".", h) != 0)
             return moodle_fail(s, "out of memory");
-        db_stmt *f = moodle_prepared(s, "SELECT id FROM {files} WHERE pathnamehash = ?");
-        if (!f)
-            return -1;
-        if (db_exec(f, "s", h) != 0)
-            return moodle_fail_db(s, "cannot read the files table");
-        int r = db_next(f);
-        moodle_drain(f);
+        int r = find_by_hash(s, h, NULL, NULL);
         if (r < 0)
-            return moodle_fail_db(s, "cannot read the files table");
+            return -1;
         if (r == 0 && insert_row(s, now, rec, path, ".", h, EMPTY_SHA1, 0, NULL) < 0)
             return -1;
         if (strcmp(path, "/") == 0)
@@ -146,24 +163,7 @@ int moodle_file_find(moodle_site *s, const ts_file_record *rec, int64_t *id, cha
     char h[41];
     if (moodle_file_pathnamehash(rec, h) != 0)
         return moodle_fail(s, "invalid file record (context, component, area, path or name)");
-    db_stmt *f = moodle_prepared(s, "SELECT id, contenthash FROM {files} WHERE pathnamehash = ?");
-    if (!f)
-        return -1;
-    if (db_exec(f, "s", h) != 0)
-        return moodle_fail_db(s, "cannot read the files table");
-    int r = db_next(f);
-    if (r < 0)
-        return moodle_fail_db(s, "cannot read the files table");
-    if (r > 0) {
-        if (id)
-            *id = db_col_int(f, 0);
-        if (hash) {
-            const char *c = db_col_text(f, 1);
-            snprintf(hash, 41, "%s", c ? c : "");
-        }
-    }
-    moodle_drain(f);
-    return r;
+    return find_by_hash(s, h, id, hash);
 }
 
 int64_t moodle_file_delete_area(moodle_site *s, int64_t contextid, const char *component,

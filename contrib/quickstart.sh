@@ -18,7 +18,7 @@ title() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 # --- 1. packages (only the missing ones) ----------------------------------------------------
 PKGS=(build-essential autoconf automake libtool pkg-config libltdl-dev libcsv-dev
-      libconfuse-dev libpq-dev libmariadb-dev libsqlite3-dev sqlite3 libcrypt-dev libssl-dev libzip-dev)
+      libconfuse-dev libpq-dev libmariadb-dev libsqlite3-dev sqlite3 libcrypt-dev libssl-dev libzip-dev libgd-dev)
 missing=()
 for p in "${PKGS[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")

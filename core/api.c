@@ -11,7 +11,7 @@ const void *api_get(const char *name, uint32_t version)
     const ts_api *tables[] = {
         &svc_sql.api, &svc_moodle.api, &resolver_api()->api, &svc_enrol.api,
         &svc_groups.api, &svc_cohorts.api, &svc_bridge.api, &svc_archive.api,
-        &svc_util.api,
+        &svc_util.api, &svc_files.api,
     };
     if (!name)
         return NULL;

@@ -114,6 +114,10 @@ static cfg_opt_t moodle_opts[] = {
     /* A Moodle version newer than the newest toolsync knows, accepted at the
      * administrator's risk (0: none). */
     CFG_INT("acceptversion", 0, CFGF_NONE),
+    /* $CFG->directorypermissions / filepermissions of config.php (octal; "" = Moodle's
+     * defaults 02777 and directorypermissions & 0666): the modes of filedir content. */
+    CFG_STR("directorypermissions", "", CFGF_NONE),
+    CFG_STR("filepermissions", "", CFGF_NONE),
     CFG_END()
 };
 
@@ -265,7 +269,10 @@ static size_t scan_sections(const char *path, char names[][64], size_t max)
         char *q = p + len;
         while (*q == ' ' || *q == '\t')
             q++;
-        if (len == 0 || len >= 64 || *q != '{' || strncmp(p, "database", len) == 0)
+        /* The global sections are declared already: declaring them again made
+         * libconfuse print "duplicate option" whenever a moodle { } section was there. */
+        if (len == 0 || len >= 64 || *q != '{' || (len == 8 && !strncmp(p, "database", 8)) ||
+            (len == 6 && !strncmp(p, "moodle", 6)))
             continue;
         memcpy(names[n], p, len);
         names[n][len] = 0;

@@ -106,6 +106,28 @@ static int cmd_modules(engine *e, int verbose)
     return TS_EXIT_OK;
 }
 
+/* moodle.dataroot: set, Moodle's (it holds filedir/), writable by us. */
+static void check_dataroot(engine *e)
+{
+    const char *root = config_module_str(e->cfg, "moodle", "dataroot");
+    moodle_pool p;
+    char err[600], dir[4200];
+    if (!*root) {
+        printf("dataroot: not set (moodle.dataroot): pictures cannot be stored\n");
+        return;
+    }
+    if (moodle_pool_open(&p, root, config_module_str(e->cfg, "moodle", "directorypermissions"),
+                         config_module_str(e->cfg, "moodle", "filepermissions"), 1, err,
+                         sizeof err) != 0) {
+        printf("dataroot: %s: NOT USABLE: %s\n", root, err);
+        return;
+    }
+    snprintf(dir, sizeof dir, "%s", p.filedir);
+    printf("dataroot: %s: holds filedir/, %s (files %04o, folders %04o)\n", root,
+           access(dir, W_OK | X_OK) == 0 ? "writable" : "NOT WRITABLE by this user",
+           p.filemode, p.dirmode);
+}
+
 static int cmd_check(engine *e)
 {
     const char *root = config_global_str(e->cfg, "syncdir");
@@ -137,6 +159,7 @@ static int cmd_check(engine *e)
     else
         printf("passwords: new ones bcrypt ($2y$), cost %d (passwordhashcost; Moodle "
                "re-hashes at its own cost at the first login)\n", cost);
+    check_dataroot(e);
     return engine_bridge_check(e) == 0 ? TS_EXIT_OK : TS_EXIT_FATAL;
 }
 

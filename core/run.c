@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "run_steps.h"
+#include "svc.h"
 
 static ts_run *current_run;
 ts_run *run_current(void) { return current_run; }
@@ -171,6 +172,7 @@ static int journey_end(journey *j, int status)
     free(r->ops);
     run_resolvers_end(r);
     sql_cache_free(r);
+    files_end(r);
     for (size_t i = 0; i < r->ncols; i++)
         free(r->cols[i]);
     free(r->cols);

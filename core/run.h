@@ -84,6 +84,9 @@ struct ts_run {
     int output_failed;       /* a report, tryback or archive could not be written */
     int want_tryback;        /* filefailed (and, in a dry run, simulate_tryback)        */
 
+    /* Moodle's content pool (svc_files.c), opened on first use */
+    struct moodle_pool_state *files;
+
     /* counters for --stats and the progress line */
     long rows_done;
 };

@@ -30,6 +30,9 @@ int sql_col_null(ts_stmt *s, int c);
 int64_t sql_single_id(ts_stmt *s);
 void sql_cache_free(ts_run *r);
 
+/* svc_files.c: forgets the run's content pool */
+void files_end(ts_run *r);
+
 /* api.c: the service tables by name */
 const void *api_get(const char *name, uint32_t version);
 extern const ts_sql_api svc_sql;
@@ -39,6 +42,7 @@ extern const ts_groups_api svc_groups;
 extern const ts_cohorts_api svc_cohorts;
 extern const ts_bridge_api svc_bridge;
 extern const ts_archive_api svc_archive;
+extern const ts_files_api svc_files;
 extern const ts_util_api svc_util;
 
 #endif

@@ -123,7 +123,7 @@ trap 'echo "interrupted" >&2; stop_servers; exit 130' INT TERM
 # 1. Install
 # ----------------------------------------------------------------------------------------
 PACKAGES=(build-essential autoconf automake libtool pkg-config libltdl-dev libcsv-dev
-    libconfuse-dev libpq-dev libmariadb-dev libsqlite3-dev sqlite3 libcrypt-dev libssl-dev libzip-dev
+    libconfuse-dev libpq-dev libmariadb-dev libsqlite3-dev sqlite3 libcrypt-dev libssl-dev libzip-dev libgd-dev
     postgresql mariadb-server mariadb-client php-cli clang python3)
 if [[ $INSTALL -eq 1 ]]; then
     step "installing packages"

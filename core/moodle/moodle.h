@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include "db/db.h"
 
 typedef struct moodle_site moodle_site;
@@ -155,5 +156,38 @@ int moodle_version_beyond(const moodle_site *s);
 int moodle_server_name(moodle_site *s, char *out, size_t len);
 /* Path of a context by id: 0 found, 1 not found, -1 error. */
 int moodle_context_path_by_id(moodle_site *s, int64_t contextid, char *path_out /* 256 */);
+
+
+/* filedir.c: Moodle's content pool, <dataroot>/filedir/<h0h1>/<h2h3>/<sha1>. */
+typedef struct {
+    char filedir[4096];       /* <dataroot>/filedir                                   */
+    unsigned dirmode, filemode;  /* $CFG->directorypermissions, $CFG->filepermissions */
+    uid_t uid;                /* owner of filedir/, given to what we create as root    */
+    gid_t gid;
+    int dry;                  /* a dry run: nothing written                            */
+} moodle_pool;
+/* Fills p from the settings (modes as octal text, "" = Moodle's defaults 02777 and
+ * directorypermissions & 0666).  0, or -1 with a message (no dataroot, no filedir/). */
+int moodle_pool_open(moodle_pool *p, const char *dataroot, const char *dirperms,
+                     const char *fileperms, int dry, char *err, size_t errlen);
+/* SHA-1 of the bytes as 40 hex digits. */
+void moodle_sha1_hex(const void *data, size_t len, char out[41]);
+/* Puts the content in the pool (hash receives its SHA-1); 0, or -1 with a message. */
+int moodle_pool_store(const moodle_pool *p, const void *data, size_t len, char hash[41],
+                      char *err, size_t errlen);
+
+/* files.c: the {files} rows of file_storage (moodle-writes §1.16). */
+int moodle_file_pathnamehash(const ts_file_record *rec, char out[41]);
+/* Inserts the row of content (hash, size) and the missing `.` rows of its folders (whose
+ * empty content must be in the pool: the caller stores it).  The row's id or -1. */
+int64_t moodle_file_insert(moodle_site *s, int64_t now, const ts_file_record *rec,
+                           const char *contenthash, int64_t filesize);
+/* 1 found (id, contenthash set when not NULL), 0 none, -1 error. */
+int moodle_file_find(moodle_site *s, const ts_file_record *rec, int64_t *id, char hash[41]);
+/* Deletes every row of the area; the number deleted or -1. */
+int64_t moodle_file_delete_area(moodle_site *s, int64_t contextid, const char *component,
+                                const char *filearea, int64_t itemid);
+/* The mimetype Moodle gives a file name (its extension), "document/unknown" otherwise. */
+const char *moodle_mimetype(const char *filename);
 
 #endif

@@ -13,6 +13,7 @@
  *   cohorts.h  cohorts and members (with enrol_cohort's observer)
  *   bridge.h   operations only Moodle's PHP can do, and cache purges
  *   archive.h  the bytes of a zip entry (TS_H_ARCHIVE handlers)
+ *   files.h    Moodle's file storage: {files} rows and the filedir content pool
  *   util.h     string map, UTF-8 and JSON text, the files' value syntax
  * Including this header includes them all; each also reads (and compiles) alone.
  */
@@ -28,6 +29,7 @@
 #include "cohorts.h"
 #include "bridge.h"
 #include "archive.h"
+#include "files.h"
 #include "util.h"
 
 #endif

@@ -17,33 +17,96 @@ static int answer(ts_run *r, int rc, const char *what)
     return rc;
 }
 
+/* A writer's answer once enrol_meta's observers have done their part (the course was
+ * the parent of meta links): a failure there fails the row too. */
+static int meta_after(ts_run *r, int rc, const char *what)
+{
+    if (rc >= 0 && moodle_meta_flush(r->e->site, r->now) < 0)
+        rc = -1;
+    return answer(r, rc, what);
+}
+
 static int e_enrol_user(ts_run *r, const ts_enrolment *e)
 {
-    return answer(r, moodle_enrol_user(r->e->site, r->now, e->enrolid, e->userid, e->roleid,
-                                       e->timestart, e->timeend, e->status),
-                  "enrolment not written");
+    return meta_after(r, moodle_enrol_user(r->e->site, r->now, e->enrolid, e->userid,
+                                           e->roleid, e->timestart, e->timeend, e->status),
+                      "enrolment not written");
 }
 
 static int e_unenrol_user(ts_run *r, int64_t enrolid, int64_t userid)
 {
-    return answer(r, moodle_unenrol_user(r->e->site, r->now, enrolid, userid),
-                  "unenrolment not written");
+    return meta_after(r, moodle_unenrol_user(r->e->site, r->now, enrolid, userid),
+                      "unenrolment not written");
 }
 
 static int e_role_assign(ts_run *r, const ts_role_assignment *a)
 {
-    return answer(r, moodle_role_assign(r->e->site, r->now, a->roleid, a->contextid,
-                                        a->userid, a->component ? a->component : "",
-                                        a->itemid),
-                  "role assignment not written");
+    return meta_after(r, moodle_role_assign(r->e->site, r->now, a->roleid, a->contextid,
+                                            a->userid, a->component ? a->component : "",
+                                            a->itemid),
+                      "role assignment not written");
 }
 
 static int e_role_unassign(ts_run *r, const ts_role_assignment *a)
 {
-    return answer(r, moodle_role_unassign(r->e->site, r->now, a->roleid, a->contextid,
-                                          a->userid, a->component ? a->component : "",
-                                          a->itemid),
-                  "role unassignment not written");
+    return meta_after(r, moodle_role_unassign(r->e->site, r->now, a->roleid, a->contextid,
+                                              a->userid, a->component ? a->component : "",
+                                              a->itemid),
+                      "role unassignment not written");
+}
+
+/* The resolver's enrol_instance answers (first of a method by sortorder, enabled or
+ * any) may change with an instance added, deleted or switched: forget them, the next
+ * lookup reads the table again (inside this batch, so it sees the change, and a
+ * rollback leaves nothing wrong behind). */
+static void instances_changed(ts_run *r, int64_t courseid, const char *method)
+{
+    resolver_forget(r->res, 'e', courseid, TS_BY_NAME, method);
+    resolver_forget(r->res, 'E', courseid, TS_BY_NAME, method);
+}
+
+static int64_t e_instance_add(ts_run *r, const ts_enrol_instance *i)
+{
+    if (!i || i->size < sizeof *i) {
+        run_fail(r, "dberror", "enrol instance not added: use TS_ENROL_INSTANCE_HEADER");
+        return -1;
+    }
+    moodle_instance in = { .courseid = i->courseid, .enrol = i->enrol, .status = i->status,
+                           .roleid = i->roleid, .customint1 = i->customint1,
+                           .customint2 = i->customint2, .name = i->name };
+    int64_t id = moodle_instance_add(r->e->site, r->now, &in);
+    if (id > 0)
+        instances_changed(r, i->courseid, i->enrol);
+    return meta_after(r, id < 0 ? -1 : 0, "enrol instance not added") < 0 ? -1 : id;
+}
+
+static int e_instance_add_defaults(ts_run *r, int64_t courseid)
+{
+    int n = moodle_instance_add_defaults(r->e->site, r->now, courseid);
+    static const char *const methods[] = { "manual", "self", "guest" };
+    for (size_t k = 0; n > 0 && k < sizeof methods / sizeof methods[0]; k++)
+        instances_changed(r, courseid, methods[k]);
+    return answer(r, n, "default enrol instances not added");
+}
+
+static int e_instance_set_status(ts_run *r, int64_t enrolid, int status)
+{
+    char method[24];
+    int64_t courseid = moodle_instance_course(r->e->site, enrolid, method, sizeof method);
+    int rc = moodle_instance_set_status(r->e->site, r->now, enrolid, status);
+    if (rc > 0 && courseid > 0)
+        instances_changed(r, courseid, method);
+    return meta_after(r, rc, "enrol instance status not written");
+}
+
+static int e_instance_delete(ts_run *r, int64_t enrolid)
+{
+    char method[24];
+    int64_t courseid = moodle_instance_course(r->e->site, enrolid, method, sizeof method);
+    int rc = moodle_instance_delete(r->e->site, r->now, enrolid);
+    if (rc > 0 && courseid > 0)
+        instances_changed(r, courseid, method);
+    return meta_after(r, rc, "enrol instance not deleted");
 }
 
 const ts_enrol_api svc_enrol = {
@@ -52,6 +115,10 @@ const ts_enrol_api svc_enrol = {
     .unenrol_user = e_unenrol_user,
     .role_assign = e_role_assign,
     .role_unassign = e_role_unassign,
+    .instance_add = e_instance_add,
+    .instance_add_defaults = e_instance_add_defaults,
+    .instance_set_status = e_instance_set_status,
+    .instance_delete = e_instance_delete,
 };
 
 static int64_t g_create(ts_run *r, const ts_group *g)
@@ -98,14 +165,14 @@ static int64_t c_create(ts_run *r, const ts_cohort *c)
 
 static int c_add(ts_run *r, int64_t cid, int64_t uid)
 {
-    return answer(r, moodle_cohort_add_member(r->e->site, r->now, cid, uid),
-                  "cohort membership not written");
+    return meta_after(r, moodle_cohort_add_member(r->e->site, r->now, cid, uid),
+                      "cohort membership not written");
 }
 
 static int c_remove(ts_run *r, int64_t cid, int64_t uid)
 {
-    return answer(r, moodle_cohort_remove_member(r->e->site, r->now, cid, uid),
-                  "cohort membership not removed");
+    return meta_after(r, moodle_cohort_remove_member(r->e->site, r->now, cid, uid),
+                      "cohort membership not removed");
 }
 
 const ts_cohorts_api svc_cohorts = {

@@ -164,6 +164,23 @@ static const char SQL_GM_IS_MEMBER[] =
     "SELECT id FROM {groups_members} WHERE groupid = ? AND userid = ?";
 
 
+int moodle_cohort_enrol_link(moodle_site *s, int64_t now, int64_t enrolid, int64_t courseid,
+                             int64_t roleid, int64_t groupid, int64_t userid)
+{
+    if (moodle_enrol_user(s, now, enrolid, userid, roleid, 0, 0, 0) < 0)
+        return -1;
+    if (!groupid)
+        return 0;
+    int r = moodle_row_exists(s, SQL_GM_IS_MEMBER, groupid, userid);
+    if (r != 0)
+        return r < 0 ? -1 : 0;
+    r = moodle_row_exists(s, SQL_GROUP_IN_COURSE, groupid, courseid);
+    if (r <= 0)
+        return r;
+    return moodle_group_add_member(s, now, groupid, userid, "enrol_cohort", enrolid) < 0 ? -1
+                                                                                         : 0;
+}
+
 /* enrol_cohort_handler::member_added(). */
 static int observer_added(moodle_site *s, int64_t now, int64_t cohortid, int64_t userid)
 {
@@ -178,22 +195,7 @@ static int observer_added(moodle_site *s, int64_t now, int64_t cohortid, int64_t
         cohort_link *l = &links[i];
         /* A role that no longer exists: enrol without it, as Moodle does. */
         int64_t roleid = l->roleid && l->role_exists ? l->roleid : 0;
-        if (moodle_enrol_user(s, now, l->id, userid, roleid, 0, 0, 0) < 0) {
-            rc = -1;
-            break;
-        }
-        if (!l->groupid)
-            continue;
-        int r = moodle_row_exists(s, SQL_GM_IS_MEMBER, l->groupid, userid);
-        if (r == 0)
-            r = moodle_row_exists(s, SQL_GROUP_IN_COURSE, l->groupid, l->courseid);
-        else if (r > 0)
-            continue;
-        if (r < 0)
-            rc = -1;
-        else if (r > 0 &&
-                 moodle_group_add_member(s, now, l->groupid, userid, "enrol_cohort", l->id) < 0)
-            rc = -1;
+        rc = moodle_cohort_enrol_link(s, now, l->id, l->courseid, roleid, l->groupid, userid);
     }
     free(links);
     return rc;

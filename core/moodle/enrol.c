@@ -150,6 +150,9 @@ int moodle_enrol_user(moodle_site *s, int64_t now, int64_t enrolid, int64_t user
         wrote = 1;
     }
 
+    /* enrol_meta observes user_enrolment_created/updated (not of its own instances). */
+    if (wrote && strcmp(in.enrol, "meta") != 0 && moodle_meta_note(s, in.courseid, userid) < 0)
+        return -1;
     /* Grade history recovery ($CFG->recovergradesdefault, off by default) is not done. */
     if (roleid > 0) {
         char component[32] = "";
@@ -330,5 +333,8 @@ int moodle_unenrol_user(moodle_site *s, int64_t now, int64_t enrolid, int64_t us
     if (moodle_mark_user_dirty(s, now, userid) < 0)
         return -1;
     moodle_request_purge(s, "coursecontacts");
+    /* enrol_meta observes user_enrolment_deleted (not of its own instances). */
+    if (strcmp(in.enrol, "meta") != 0 && moodle_meta_note(s, in.courseid, userid) < 0)
+        return -1;
     return 1;
 }

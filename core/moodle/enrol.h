@@ -36,6 +36,46 @@ int64_t moodle_cohort_create(moodle_site *s, int64_t now, int64_t contextid, con
 int moodle_cohort_add_member(moodle_site *s, int64_t now, int64_t cohortid, int64_t userid);
 int moodle_cohort_remove_member(moodle_site *s, int64_t now, int64_t cohortid, int64_t userid);
 
+/* ---- enrol instances (instances.c) and enrol_meta (meta.c) ------------------------ */
+
+/* A new instance: the SDK's ts_enrol_instance without its size (sdk/toolsync/enrol.h
+ * says what each field means). */
+typedef struct {
+    int64_t courseid;
+    const char *enrol;
+    int status;
+    int64_t roleid, customint1, customint2;
+    const char *name;
+} moodle_instance;
+
+/* add_instance(): the row (manual, self and guest from their plugin's defaults, then
+ * the given status, role and name), enrol_instance_created; a cohort instance enrols
+ * the cohort's members, a meta instance syncs the parent's users.  Its id, or -1. */
+int64_t moodle_instance_add(moodle_site *s, int64_t now, const moodle_instance *in);
+/* create_course()'s instances: manual, self, guest when listed in
+ * enrol_plugins_enabled (in its order) with their `defaultenrol` on.  The number
+ * added, or -1. */
+int moodle_instance_add_defaults(moodle_site *s, int64_t now, int64_t courseid);
+/* update_status(): 1 changed, 0 already so, -1. */
+int moodle_instance_set_status(moodle_site *s, int64_t now, int64_t enrolid, int status);
+/* delete_instance(): 1 deleted, 0 no such instance, -1. */
+int moodle_instance_delete(moodle_site *s, int64_t now, int64_t enrolid);
+
+/* The course of an instance and its plugin (method, len bytes): > 0, or 0 when there
+ * is no such instance or it cannot be read. */
+int64_t moodle_instance_course(moodle_site *s, int64_t enrolid, char *method, size_t len);
+
+/* enrol_meta's observers.  The writers note each (course, user) whose enrolments or
+ * course roles they changed when the course is the parent of a meta instance (the
+ * site's meta instances are read once, then kept up to date); moodle_meta_flush
+ * syncs the child courses of what was noted, as the observers would have done at
+ * once.  Call it after each writer call (the services do).  0 or -1. */
+int moodle_meta_flush(moodle_site *s, int64_t now);
+/* Drops the remembered meta instances and pending syncs (moodle_forget calls it). */
+void moodle_meta_forget(moodle_site *s);
+/* How many times the site's meta instances were read (tests: once per run). */
+unsigned moodle_meta_reads(const moodle_site *s);
+
 /* core_course_category::create(): a visible (or hidden) category under parentid (0: at
  * the top), last among its siblings, with its context and event.  Its id, or -1.
  * *contextid (may be NULL) receives the new context's id. */

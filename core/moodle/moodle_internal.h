@@ -69,6 +69,15 @@ struct moodle_site {
     /* The live schema, one entry per table asked about (schema.c). */
     struct moodle_table_cols *tables;
     size_t ntables;
+    /* enrol_meta (meta.c): the site's meta instances, read once (meta_loaded) and
+     * sorted by parent course, and the (course, user) pairs whose enrolments or
+     * course roles changed since the last moodle_meta_flush. */
+    struct moodle_meta_link *meta;
+    size_t nmeta;
+    int meta_loaded, meta_busy;
+    unsigned meta_reads;
+    struct moodle_meta_pending *metapend;
+    size_t nmetapend, capmetapend;
 };
 
 /* versions.c: refuses (-1, message in err) a version outside what toolsync knows unless
@@ -80,6 +89,12 @@ int moodle_check_schema(moodle_site *s);
 /* schema.c: the columns of a table in its order (NULL-terminated; NULL and *n = 0 when
  * the table is absent or cannot be read). */
 const char *const *moodle_table_columns(moodle_site *s, const char *table, size_t *n);
+
+/* site.c: is `item` one element of the comma-separated `list`? */
+int moodle_list_has(const char *list, const char *item);
+/* meta.c: frees what the site remembers of meta links and pending syncs. */
+void moodle_meta_free(moodle_site *s);
+
 /* schema.c: frees n table entries (not the array). */
 void moodle_table_cols_free(struct moodle_table_cols *t, size_t n);
 

@@ -37,6 +37,16 @@ static void role_changed(moodle_site *s, int64_t roleid, const moodle_ctx *ctx)
     }
 }
 
+/* enrol_meta observes role_assigned/unassigned in course contexts, but for its own
+ * roles.  1, or -1. */
+static int meta_observes(moodle_site *s, const moodle_ctx *ctx, const char *component,
+                         int64_t userid)
+{
+    if (ctx->level != 50 || strcmp(component, "enrol_meta") == 0)
+        return 1;
+    return moodle_meta_note(s, ctx->instanceid, userid) < 0 ? -1 : 1;
+}
+
 static const char SQL_RA_FIND[] =
     "SELECT id FROM {role_assignments} WHERE roleid = ? AND contextid = ? AND userid = ? "
     "AND component = ? AND itemid = ? ORDER BY id";
@@ -120,7 +130,7 @@ int moodle_role_assign(moodle_site *s, int64_t now, int64_t roleid, int64_t cont
              (long long)id, moodle_json_str(comp, sizeof comp, component), item);
     if (moodle_core_event(s, now, "role_assigned", "c", "role", roleid, &ctx, userid, json) < 0)
         return -1;
-    return 1;
+    return meta_observes(s, &ctx, component, userid);
 }
 
 /* One assignment to remove, read completely before anything is written. */
@@ -220,6 +230,8 @@ static int unassign_rows(moodle_site *s, int64_t now, int64_t userid, const ra_r
                         json) < 0)
             return -1;
         role_changed(s, ra->roleid, &ctx);
+        if (meta_observes(s, &ctx, ra->component, userid) < 0)
+            return -1;
     }
     return 0;
 }

@@ -178,7 +178,7 @@ static int64_t cfg_int(moodle_site *s, const char *name, int64_t dflt)
 }
 
 /* Is `item` one element of the comma-separated `list`? (enabled_stores and friends) */
-static int list_has(const char *list, const char *item)
+int moodle_list_has(const char *list, const char *item)
 {
     size_t len = strlen(item);
     for (const char *p = list; p && *p;) {
@@ -272,7 +272,7 @@ moodle_site *moodle_open_with(db *d, const moodle_options *o, char *err, size_t 
         snprintf(err, errlen, "%s", s->err);
         goto fail;
     }
-    s->log_standard = list_has(stores, "logstore_standard");
+    s->log_standard = moodle_list_has(stores, "logstore_standard");
     /* The store's own default is false (sites upgraded from before 3.7 keep the
      * serialize() format); new installs save 1. */
     s->log_json = php_bool(moodle_plugin_config(s, "logstore_standard", "jsonformat"));
@@ -308,6 +308,7 @@ void moodle_close(moodle_site *s)
     free(s->ctx);
     moodle_table_cols_free(s->tables, s->ntables);
     free(s->tables);
+    moodle_meta_free(s);
     free(s);
 }
 
@@ -325,6 +326,7 @@ void moodle_forget(moodle_site *s)
     memset(s->ctx, 0, MOODLE_CTX_SLOTS * sizeof *s->ctx);
     moodle_events_discard(s);
     moodle_ctx_discard(s);
+    moodle_meta_forget(s);   /* a rolled-back meta instance, or sync, is no more */
 }
 
 const char *moodle_password_scheme(const moodle_site *s, int fast, int *cost)

@@ -58,4 +58,23 @@ int moodle_core_event(moodle_site *s, int64_t now, const char *name, const char 
                 const char *objecttable, int64_t objectid, const moodle_ctx *ctx,
                 int64_t relateduserid, const char *other_json);
 
+/* meta.c, for the writers: a (course, user) whose enrolments or course-level roles
+ * changed, which enrol_meta's observers would sync to the child courses. */
+int moodle_meta_note(moodle_site *s, int64_t courseid, int64_t userid);
+/* A meta instance was added, deleted or changed: read them again when next needed. */
+void moodle_meta_links_changed(moodle_site *s);
+/* enrol_meta_sync(childcourseid): after a meta instance of it was added or changed. */
+int moodle_meta_sync_course(moodle_site *s, int64_t now, int64_t childcourseid);
+/* enrol_meta's observer of enrol_instance_updated: an instance of `courseid` changed,
+ * every course with a meta link to it is synced. */
+int moodle_meta_parent_changed(moodle_site *s, int64_t now, int64_t courseid);
+
+/* cohortsync.c: enrol_cohort_sync() for one cohort instance (its course's sync after
+ * add_instance() or update_status()). */
+int moodle_cohort_sync_instance(moodle_site *s, int64_t now, int64_t enrolid);
+/* cohorts.c: enrols a cohort member through one cohort instance as enrol_cohort's
+ * observer does (role when it exists, group when it is the course's). */
+int moodle_cohort_enrol_link(moodle_site *s, int64_t now, int64_t enrolid, int64_t courseid,
+                             int64_t roleid, int64_t groupid, int64_t userid);
+
 #endif

@@ -76,6 +76,17 @@ void idcache_put(idcache *c, const char *key, int64_t id)
     c->journal[c->n++] = strdup(key);
 }
 
+/* Forgetting needs no journal: an unknown key is read again, whatever was rolled back. */
+void idcache_forget(idcache *c, const char *key)
+{
+    int64_t *v = map_get(c->ids, key);
+    if (!v)
+        return;
+    void **slot = map_slot(c->ids, key);
+    free(*slot);
+    *slot = NULL;
+}
+
 void idcache_row_begin(idcache *c) { c->row_mark = c->n; }
 void idcache_row_undo(idcache *c) { forget_from(c, c->row_mark); }
 void idcache_rollback(idcache *c) { forget_from(c, 0); c->row_mark = 0; }

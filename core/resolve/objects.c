@@ -57,6 +57,15 @@ void resolver_learn(resolver *rs, char kind, int64_t scope, ts_by by, const char
     free(k);
 }
 
+void resolver_forget(resolver *rs, char kind, int64_t scope, ts_by by, const char *key)
+{
+    if (!key || !*key)
+        return;
+    char *k = idcache_key(kind, scope, by, key, rs->fold);
+    idcache_forget(rs->ids, k);
+    free(k);
+}
+
 /* An id given as text: the object must exist; anything else is not found. */
 static int id_arg(const char *key, ts_value *v)
 {

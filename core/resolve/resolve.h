@@ -48,6 +48,10 @@ void resolver_rollback(resolver *rs);      /* the batch was rolled back         
 void resolver_learn(resolver *rs, char kind, int64_t scope, ts_by by, const char *key,
                     int64_t id);
 
+/* An object whose answer may have changed (an enrol instance added, deleted or
+ * switched): the next lookup reads the database again. */
+void resolver_forget(resolver *rs, char kind, int64_t scope, ts_by by, const char *key);
+
 /* The service table (api.c hands it out). */
 const ts_resolve_api *resolver_api(void);
 

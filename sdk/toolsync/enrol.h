@@ -57,16 +57,20 @@ typedef struct ts_role_assignment {
 #define TS_INSTANCE_DISABLED  1
 
 /* A new enrol instance (version 2).  Versioned by `size`: use TS_ENROL_INSTANCE_HEADER.
- * Fields a plugin does not use stay 0 / NULL (written NULL, as add_instance does). */
+ * manual, self and guest start from the plugin's defaults ({config_plugins}, as
+ * add_default_instance() reads them: a bare self instance would refuse new enrolments),
+ * then take status, roleid (> 0) and name from here, as Moodle's course upload does.
+ * cohort and meta take the fields below; those they do not use are written NULL. */
 typedef struct ts_enrol_instance {
     uint32_t size;
     int64_t courseid;
     const char *enrol;          /* the plugin: "manual", "self", "guest", "cohort", "meta" */
     int status;                 /* TS_INSTANCE_*                                          */
-    int64_t roleid;             /* 0: none (meta copies the parent's roles)               */
+    int64_t roleid;             /* 0: manual, self: the plugin's default role; cohort:
+                                   none; meta: unused, 0 (it copies the parent's roles)   */
     int64_t customint1;         /* cohort: the cohort id; meta: the parent course id      */
     int64_t customint2;         /* cohort, meta: the group to add members to (0: none)     */
-    const char *name;           /* NULL: none                                             */
+    const char *name;           /* NULL: none ('' for cohort, as its form writes)         */
 } ts_enrol_instance;
 #define TS_ENROL_INSTANCE_HEADER .size = sizeof(ts_enrol_instance)
 
@@ -84,24 +88,34 @@ typedef struct ts_enrol_api {
 
     /* --- version 2: instances, and what enrol_meta's observers do ----------------------
      * enrol_user, unenrol_user, role_assign and role_unassign in a course that is the
-     * parent of enabled meta links propagate to the child courses as enrol_meta's
-     * observers would (component "enrol_meta", itemid = the child's meta instance). */
+     * parent of meta links propagate to the child courses as enrol_meta's observers
+     * would (component "enrol_meta", itemid = the child's meta instance), when `meta`
+     * is in enrol_plugins_enabled (it is not on a new site), within the same call.
+     * Settings honoured: nosyncroleids, syncall, unenrolaction.  A site without meta
+     * links pays one query per run for knowing it (none when the plugin is off). */
 
     /* Adds an instance as the plugin's add_instance(): next sortorder in the course,
-     * enrol_instance_created event, the course's cacherev bumped.  A cohort instance
-     * enrols the cohort's members at once (enrol_cohort_sync for that course), a meta
-     * instance the parent course's enrolled users with their roles (enrol_meta_sync).
-     * Its id (> 0), or -1. */
+     * enrol_instance_created event (add_instance() does not bump the course's cacherev:
+     * no course cache holds instances).  A second manual instance is refused, as
+     * enrol_manual does.  A cohort instance enrols the cohort's members at once
+     * (enrol_cohort_sync for it), a meta instance the parent course's enrolled users
+     * with their roles (enrol_meta_sync).  Its id (> 0), or -1. */
     int64_t (*instance_add)(ts_run *run, const ts_enrol_instance *i);
     /* The default instances create_course() adds: one per plugin of config
-     * `enrol_plugins_enabled` that adds one (manual, guest, self), with that plugin's
-     * defaults from {config_plugins}.  The number added, or -1. */
+     * `enrol_plugins_enabled` that adds one (manual, guest, self, in that setting's
+     * order) when its `defaultenrol` setting is on, with that plugin's defaults from
+     * {config_plugins}; an existing manual instance is kept.  The number added, or -1. */
     int (*instance_add_defaults)(ts_run *run, int64_t courseid);
-    /* update_status(): 1 changed, 0 already so, -1 error. */
+    /* update_status(): the status (timemodified stays, as Moodle rewrites the record as
+     * read), enrol_instance_updated, the course context marked dirty
+     * (accesslib/dirtycontexts: every user's access in it is reloaded); cohort and meta
+     * instances sync (roles given or taken back), meta links to the course sync.
+     * 1 changed, 0 already so, -1 error. */
     int (*instance_set_status)(ts_run *run, int64_t enrolid, int status);
-    /* delete_instance(): the instance and what it owns (its user enrolments, the role
-     * assignments and group memberships with its component and itemid).  1 deleted,
-     * 0 no such instance, -1 error. */
+    /* delete_instance(): each user unenrolled as unenrol_user does, then what the
+     * instance still owns (role assignments and group memberships with its component
+     * and itemid), the row, enrol_instance_deleted, the course context marked dirty.
+     * 1 deleted, 0 no such instance, -1 error. */
     int (*instance_delete)(ts_run *run, int64_t enrolid);
 } ts_enrol_api;
 

@@ -95,7 +95,8 @@ typedef struct ts_moodle_api {
 
     /* --- passwords ------------------------------------------------------------------ */
     /* Hashes n passwords on every core in the scheme the site's version writes (bcrypt
-     * up to 4.2, SHA-512 crypt from 4.3) at the fast cost of Moodle's bulk upload.
+     * up to 4.2 at `passwordhashcost`, SHA-512 crypt from 4.3 at `passwordrounds`,
+     * Moodle's own 10000 by default).
      * out[i] receives a malloc'd hash the caller frees (NULL for a NULL plain[i]).
      * 0, or -1 (then every out[i] is NULL). */
     int (*hash_passwords)(ts_run *run, const char *const *plain, char **out, size_t n);

@@ -63,13 +63,29 @@ static int g_remove(ts_run *r, int64_t gid, int64_t uid)
                   "group membership not removed");
 }
 
+/* A rename: the resolver forgets the old name and idnumber, learns the new ones. */
+static int renamed(ts_run *r, int grouping, int64_t id, const moodle_group_fields *f)
+{
+    char name[1024], idn[400];
+    char kind = grouping ? 'G' : 'g';
+    int rc = moodle_group_names(r->e->site, grouping, id, name, sizeof name, idn, sizeof idn);
+    if (rc != 0)
+        return answer(r, rc < 0 ? -1 : 0, "group not read");
+    rc = grouping ? moodle_grouping_update(r->e->site, r->now, id, f)
+                  : moodle_group_update(r->e->site, r->now, id, f);
+    if (rc > 0) {
+        resolver_forget(r->res, kind, f->courseid, TS_BY_NAME, name);
+        resolver_forget(r->res, kind, f->courseid, TS_BY_IDNUMBER, idn);
+        learn(r, kind, f->courseid, f->name ? f->name : name, f->idnumber ? f->idnumber : idn,
+              id);
+    }
+    return answer(r, rc, grouping ? "grouping not updated" : "group not updated");
+}
+
 static int g_update(ts_run *r, int64_t gid, const ts_group *g)
 {
     moodle_group_fields f = fields_of(g, 1);
-    int rc = moodle_group_update(r->e->site, r->now, gid, &f);
-    if (rc > 0)
-        learn(r, 'g', g->courseid, g->name, g->idnumber, gid);
-    return answer(r, rc, "group not updated");
+    return renamed(r, 0, gid, &f);
 }
 
 static moodle_group_fields grouping_fields(const ts_grouping *g)
@@ -91,10 +107,7 @@ static int64_t gg_create(ts_run *r, const ts_grouping *g)
 static int gg_update(ts_run *r, int64_t id, const ts_grouping *g)
 {
     moodle_group_fields f = grouping_fields(g);
-    int rc = moodle_grouping_update(r->e->site, r->now, id, &f);
-    if (rc > 0)
-        learn(r, 'G', g->courseid, g->name, g->idnumber, id);
-    return answer(r, rc, "grouping not updated");
+    return renamed(r, 1, id, &f);
 }
 
 static int gg_add(ts_run *r, int64_t groupingid, int64_t groupid)

@@ -24,6 +24,9 @@ int64_t moodle_group_create_fields(moodle_site *s, int64_t now, const moodle_gro
 /* groups_update_group(): only the given fields; an idnumber of another group refused. */
 int moodle_group_update(moodle_site *s, int64_t now, int64_t groupid,
                         const moodle_group_fields *f);
+/* The name and idnumber a group (grouping) has now: 0, 1 no such row, -1 error. */
+int moodle_group_names(moodle_site *s, int grouping, int64_t id, char *name, size_t nlen,
+                       char *idnumber, size_t ilen);
 
 /* groupings.c: groups_create_grouping(), groups_update_grouping() (visibility and
  * participation unused), groups_assign_grouping(), groups_unassign_grouping(),

@@ -61,6 +61,18 @@ static int read_row(moodle_site *s, int grouping, int64_t id, grow *g)
     return 0;
 }
 
+int moodle_group_names(moodle_site *s, int grouping, int64_t id, char *name, size_t nlen,
+                       char *idnumber, size_t ilen)
+{
+    grow g;
+    int r = read_row(s, grouping, id, &g);
+    if (r == 0) {
+        snprintf(name, nlen, "%s", g.name);
+        snprintf(idnumber, ilen, "%s", g.idnumber);
+    }
+    return r;
+}
+
 /* Applies the given fields to `g`: 1 when something differs, 0 not, -1 refused. */
 static int merge(moodle_site *s, int grouping, int64_t id, grow *g, const moodle_group_fields *f)
 {

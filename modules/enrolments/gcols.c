@@ -149,7 +149,9 @@ int gcols_apply(en_state *s, const enrol_line *l)
     }
     if (gcmd == GCMD_DEL)
         return 0;
-    int r = is_enrolled(s, l->courseid, l->userid);
+    /* A line that has just enrolled the user needs no query to know it. */
+    int r = l->method && (l->cmd == CMD_ADD || l->cmd == CMD_SHIFT) ? 1
+          : is_enrolled(s, l->courseid, l->userid);
     if (r <= 0) {
         if (r == 0)
             say(s, TS_ERROR, "addedtogroupnotenrolled", "gcmd", "%s is not enrolled in %s",

@@ -1,11 +1,12 @@
 # Bench of the cohorts module, sourced by tests/bench/bench.sh (see its hook comment).
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# On a fresh site: 100 accounts, 500 courses (SQL fixture), 1,000 cohorts (cohorts.csv),
-# each bound to one course (cohortscourses.csv: two cohorts per course), then
-# TS_BENCH_COHORT_LINES membership lines (default 100,000: each account joins every
-# cohort), each enrolling its user in the cohort's course (user_enrolments and a role
-# assignment owned by enrol_cohort), then the same file again (nothing to do).
+# On a fresh site: 10,000 accounts, 500 courses (SQL fixture), 1,000 cohorts
+# (cohorts.csv), each bound to one course (cohortscourses.csv: two cohorts per course),
+# then TS_BENCH_COHORT_LINES membership lines (default 100,000: each account joins ten
+# cohorts, each cohort gets 100 members), each enrolling its user in the cohort's course
+# (user_enrolments and a role assignment owned by enrol_cohort), then the same file
+# again (nothing to do).
 
 BENCH_MODULES+=(cohorts)
 BENCH_HOOKS+=(bench_cohorts)
@@ -26,7 +27,7 @@ cohorts_sql() {
 bench_cohorts() {
     local b=$1 db=$2 d=$T/cohorts
     mkdir -p "$d"
-    bash "$GEN" -n 100 -p cm -a ldap >"$d/users.csv"
+    bash "$GEN" -n 10000 -p cm -a ldap >"$d/users.csv"
     "$TOOLSYNC" -c "$T/$b.conf" -q --set users.primaryidentity=username run users \
         "$d/users.csv" >/dev/null 2>&1 || { log "cohorts bench: users not created"; return 1; }
     # 500 courses in category 1, each with its context.
@@ -44,7 +45,9 @@ bench_cohorts() {
     awk 'BEGIN { print "course;cohort;role"; for (k = 1; k <= 1000; k++) print "BC" (k % 500 + 1) ";BH" k ";student" }' \
         >"$d/cohortscourses.csv"
     awk -v n="$COHORT_LINES" 'BEGIN { print "cidnumber;userid"
-        for (j = 0; j < n; j++) print "BH" (j % 1000 + 1) ";CM" (int(j / 1000) % 100 + 1) }' \
+        for (j = 0; j < n; j++) {
+            u = int(j / 10) % 10000
+            print "BH" ((j % 10) * 100 + u % 100 + 1) ";CM" (u + 1) } }' \
         >"$d/members.csv"
     # The module's defaults fit: users and courses (idnumber = shortname) by idnumber.
     measure "cohorts create 1000" "$b" "$d/cohorts.csv" cohorts

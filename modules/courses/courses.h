@@ -91,6 +91,9 @@ typedef struct {
     int64_t default_category;
     /* categories of this batch: id -> catslot*; dropped on rollback */
     ts_map *cats;
+    /* courses: the batch's shortnames ('s') and idnumbers ('i') -> id; refilled by
+     * each prefetch (also before a replay), dropped on rollback */
+    ts_map *keys;
     /* counters for the summary */
     long created, updated, existing, catcreated;
     /* courses-reset */

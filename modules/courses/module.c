@@ -111,13 +111,18 @@ static void free_state(void *state)
         return;
     if (s->cats)
         U->map_free(s->cats, free);
+    if (s->keys)
+        U->map_free(s->keys, NULL);
     free(s);
 }
 
 static void rollback(ts_run *run, void *state)
 {
+    cstate *s = state;
     (void)run;
-    courses_drop_cats(state);
+    courses_drop_cats(s);
+    if (s->keys)
+        U->map_clear(s->keys, NULL);
 }
 
 static const char *const IDENT_OPTION[] = {
@@ -136,6 +141,7 @@ static int begin(ts_run *run, void **state, int kind)
     s->db = SQL->dialect(run);
     s->ident = ident_of(RT->conf_str(run, IDENT_OPTION[kind]));
     s->cats = U->map_new();
+    s->keys = U->map_new();
     int rc = 0;
     if (kind == HK_CREATE)
         rc = fields_begin(s);

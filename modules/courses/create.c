@@ -112,23 +112,23 @@ static void learn(cstate *s, const crec *c, int64_t id)
 /* Moodle refuses a shortname, or a non-empty idnumber, that another course holds. */
 static int collides(cstate *s, ts_row *r, const crec *c, int64_t self)
 {
-    int64_t other = course_by(s, TS_BY_SHORTNAME, c->s[CF_SHORTNAME]);
-    if (other < 0 && other != TS_R_AMBIGUOUS)
-        return -1;
-    if (other == TS_R_AMBIGUOUS || (other > 0 && other != self)) {
-        RT->outcome(r, TS_ERROR, "errorshortnamecollision", "shortname",
-                    "shortname '%s' is already taken by another course", c->s[CF_SHORTNAME]);
-        return -1;
-    }
-    if (!*c->s[CF_IDNUMBER])
-        return 0;
-    other = course_by(s, TS_BY_IDNUMBER, c->s[CF_IDNUMBER]);
-    if (other < 0 && other != TS_R_AMBIGUOUS)
-        return -1;
-    if (other == TS_R_AMBIGUOUS || (other > 0 && other != self)) {
-        RT->outcome(r, TS_ERROR, "erroridnumbercollision", "idnumber",
-                    "idnumber '%s' is already used by another course", c->s[CF_IDNUMBER]);
-        return -1;
+    static const struct { ts_by by; int field; const char *key, *text; } K[] = {
+        { TS_BY_SHORTNAME, CF_SHORTNAME, "errorshortnamecollision",
+          "shortname '%s' is already taken by another course" },
+        { TS_BY_IDNUMBER, CF_IDNUMBER, "erroridnumbercollision",
+          "idnumber '%s' is already used by another course" },
+    };
+    for (size_t k = 0; k < sizeof K / sizeof K[0]; k++) {
+        const char *v = c->s[K[k].field];
+        if (!*v)
+            continue;
+        int64_t other = course_by(s, K[k].by, v);
+        if (other < 0 && other != TS_R_AMBIGUOUS)
+            return -1;
+        if (other == TS_R_AMBIGUOUS || (other > 0 && other != self)) {
+            RT->outcome(r, TS_ERROR, K[k].key, CFIELDS[K[k].field].name, K[k].text, v);
+            return -1;
+        }
     }
     return 0;
 }

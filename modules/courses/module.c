@@ -73,6 +73,17 @@ int64_t courses_lookup(cstate *s, int ident, const char *key)
     return R->course(s->run, by, key);
 }
 
+int64_t courses_find(cstate *s, ts_row *r, const char *key, const char *missing,
+                     const char *column)
+{
+    int64_t id = courses_lookup(s, s->ident, key);
+    if (id == TS_R_AMBIGUOUS || id == 0)
+        RT->outcome(r, TS_ERROR, id ? "nonuniqueidentifierexception" : missing, column,
+                    id ? "several courses have %s '%s'" : "no course with %s '%s'",
+                    courses_ident_name(s->ident), key ? key : "");
+    return id == TS_R_AMBIGUOUS ? 0 : id;
+}
+
 int courses_event(cstate *s, const char *name, const char *crud, int edulevel,
                   const char *table, int64_t objectid, int64_t ctx, int64_t courseid,
                   const char *other_json)

@@ -12,19 +12,9 @@ int check_row(ts_run *run, void *st, ts_row *r)
     cstate *s = st;
     const char *key = RT->value_at(r, 0);
     (void)run;
-    int64_t id = courses_lookup(s, s->ident, key);
-    if (id == TS_R_AMBIGUOUS) {
-        RT->outcome(r, TS_ERROR, "nonuniqueidentifierexception", NULL,
-                    "several courses have %s '%s'", courses_ident_name(s->ident), key);
-        return TS_DONE;
-    }
-    if (id < 0)
-        return TS_ERR;
-    if (id == 0) {
-        RT->outcome(r, TS_ERROR, "coursenotfound2", NULL, "no course with %s '%s'",
-                    courses_ident_name(s->ident), key);
-        return TS_DONE;
-    }
+    int64_t id = courses_find(s, r, key, "coursenotfound2", NULL);
+    if (id <= 0)
+        return id < 0 ? TS_ERR : TS_DONE;
     ts_stmt *q = SQL->prepare(s->run, "SELECT idnumber, fullname, shortname FROM {course} "
                               "WHERE id = ?");
     if (!q || SQL->exec(q, "i", id) != 0 || SQL->next(q) <= 0)

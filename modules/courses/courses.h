@@ -91,6 +91,9 @@ typedef struct {
     int64_t default_category;
     /* categories of this batch: id -> catslot*; dropped on rollback */
     ts_map *cats;
+    /* courses: the batch's shortnames ('s') and idnumbers ('i') -> id; refilled by
+     * each prefetch (also before a replay), dropped on rollback */
+    ts_map *keys;
     /* counters for the summary */
     long created, updated, existing, catcreated;
     /* courses-reset */
@@ -104,6 +107,10 @@ int courses_event(cstate *s, const char *name, const char *crud, int edulevel,
 /* A course by the file's identifier (ident): > 0, 0 none, < 0 error/ambiguous. */
 int64_t courses_lookup(cstate *s, int ident, const char *key);
 const char *courses_ident_name(int ident);
+/* The course a line names: > 0; 0 with an ERROR on the row (`missing` key when there is
+ * none, nonuniqueidentifierexception when several); -1 database error. */
+int64_t courses_find(cstate *s, ts_row *r, const char *key, const char *missing,
+                     const char *column);
 /* {"shortname":…,"fullname":…} of the course events (malloc'd). */
 char *courses_names_json(const crec *c);
 void courses_drop_cats(cstate *s);

@@ -145,19 +145,14 @@ int delete_row(ts_run *run, void *st, ts_row *r)
 {
     cstate *s = st;
     const char *key = RT->value_at(r, 0);
-    int64_t id = courses_lookup(s, s->ident, key);
+    int64_t id = courses_find(s, r, key, "coursenotfound", NULL);
     victim v;
-    if (id == TS_R_AMBIGUOUS) {
-        RT->outcome(r, TS_ERROR, "nonuniqueidentifierexception", NULL,
-                    "several courses have %s '%s'", courses_ident_name(s->ident), key);
-        return TS_DONE;
-    }
-    if (id < 0)
-        return TS_ERR;
-    int found = id > 0 ? read_victim(s, id, &v) : 0;
+    if (id <= 0)
+        return id < 0 ? TS_ERR : TS_DONE;
+    int found = read_victim(s, id, &v);
     if (found < 0)
         return TS_ERR;
-    if (!found) {
+    if (!found) {   /* deleted by an earlier line of this file */
         RT->outcome(r, TS_ERROR, "coursenotfound", NULL, "no course with %s '%s'",
                     courses_ident_name(s->ident), key);
         return TS_DONE;

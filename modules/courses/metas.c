@@ -9,12 +9,7 @@
 
 static int64_t course_of(cstate *s, ts_row *r, const char *column)
 {
-    const char *key = RT->value(r, column);
-    int64_t id = courses_lookup(s, s->ident, key);
-    if (id == 0 || id == TS_R_AMBIGUOUS)
-        RT->outcome(r, TS_ERROR, "errornocourse", column, id == 0 ? "no course with %s '%s'"
-                    : "several courses have %s '%s'", courses_ident_name(s->ident), key);
-    return id;
+    return courses_find(s, r, RT->value(r, column), "errornocourse", column);
 }
 
 /* The link's instance: > 0 (*status set), 0 none, -1 error. */
@@ -77,10 +72,10 @@ int metas_row(ts_run *run, void *st, ts_row *r)
     }
     int64_t master = course_of(s, r, "master");
     if (master <= 0)
-        return master == TS_R_ERROR ? TS_ERR : TS_DONE;
+        return master < 0 ? TS_ERR : TS_DONE;
     int64_t meta = course_of(s, r, "meta");
     if (meta <= 0)
-        return meta == TS_R_ERROR ? TS_ERR : TS_DONE;
+        return meta < 0 ? TS_ERR : TS_DONE;
     if (master == meta || meta == TS_SITE_COURSE_ID || master == TS_SITE_COURSE_ID) {
         RT->outcome(r, TS_ERROR, "errormetaself", NULL, "a course cannot be linked to %s",
                     master == meta ? "itself" : "the front page");

@@ -73,6 +73,17 @@ int64_t courses_lookup(cstate *s, int ident, const char *key)
     return R->course(s->run, by, key);
 }
 
+int64_t courses_find(cstate *s, ts_row *r, const char *key, const char *missing,
+                     const char *column)
+{
+    int64_t id = courses_lookup(s, s->ident, key);
+    if (id == TS_R_AMBIGUOUS || id == 0)
+        RT->outcome(r, TS_ERROR, id ? "nonuniqueidentifierexception" : missing, column,
+                    id ? "several courses have %s '%s'" : "no course with %s '%s'",
+                    courses_ident_name(s->ident), key ? key : "");
+    return id == TS_R_AMBIGUOUS ? 0 : id;
+}
+
 int courses_event(cstate *s, const char *name, const char *crud, int edulevel,
                   const char *table, int64_t objectid, int64_t ctx, int64_t courseid,
                   const char *other_json)
@@ -111,13 +122,18 @@ static void free_state(void *state)
         return;
     if (s->cats)
         U->map_free(s->cats, free);
+    if (s->keys)
+        U->map_free(s->keys, NULL);
     free(s);
 }
 
 static void rollback(ts_run *run, void *state)
 {
+    cstate *s = state;
     (void)run;
-    courses_drop_cats(state);
+    courses_drop_cats(s);
+    if (s->keys)
+        U->map_clear(s->keys, NULL);
 }
 
 static const char *const IDENT_OPTION[] = {
@@ -136,6 +152,7 @@ static int begin(ts_run *run, void **state, int kind)
     s->db = SQL->dialect(run);
     s->ident = ident_of(RT->conf_str(run, IDENT_OPTION[kind]));
     s->cats = U->map_new();
+    s->keys = U->map_new();
     int rc = 0;
     if (kind == HK_CREATE)
         rc = fields_begin(s);

@@ -74,19 +74,9 @@ int reset_row(ts_run *run, void *st, ts_row *r)
 {
     cstate *s = st;
     const char *key = RT->value(r, courses_ident_name(s->ident));
-    int64_t id = courses_lookup(s, s->ident, key);
-    if (id == TS_R_AMBIGUOUS) {
-        RT->outcome(r, TS_ERROR, "nonuniqueidentifierexception", NULL,
-                    "several courses have %s '%s'", courses_ident_name(s->ident), key);
-        return TS_DONE;
-    }
-    if (id < 0)
-        return TS_ERR;
-    if (id == 0) {
-        RT->outcome(r, TS_ERROR, "unknownshortname", NULL, "no course with %s '%s'",
-                    courses_ident_name(s->ident), key ? key : "");
-        return TS_DONE;
-    }
+    int64_t id = courses_find(s, r, key, "unknownshortname", NULL);
+    if (id <= 0)
+        return id < 0 ? TS_ERR : TS_DONE;
     if (!B->configured(run)) {
         RT->outcome(r, TS_ERROR, "errorbridgenotconfigured", NULL, "resetting course %s needs "
                     "Moodle's reset_course_userdata(); set moodle.dirroot so that the bridge "

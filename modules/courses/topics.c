@@ -53,7 +53,12 @@ int topics_apply(cstate *s, ts_row *r, int64_t courseid, int64_t ctx, int creati
 {
     int64_t last;
     int done = 0;
+    int any = 0;
     (void)creating;
+    for (int n = 0; n < MAX_TOPICS && !any; n++)
+        any = s->c_topic[n] >= 0;
+    if (!any)
+        return 0;   /* no topic column: no query */
     if (last_section(s, courseid, &last) != 0)
         return -1;
     for (int n = 0; n < MAX_TOPICS; n++) {

@@ -39,24 +39,54 @@ static int read_place(cstate *s, int64_t courseid, where_now *w)
     return 0;
 }
 
+/* The context path of a category, from its ids' contexts (a context this transaction
+ * created may not have its path written yet on MariaDB and SQLite). */
+static int category_ctx_path(cstate *s, int64_t catid, char *out, size_t size)
+{
+    ts_stmt *st = SQL->prepare(s->run, "SELECT path FROM {course_categories} WHERE id = ?");
+    char catpath[256];
+    if (!st || SQL->exec(st, "i", catid) != 0 || SQL->next(st) <= 0)
+        return -1;
+    snprintf(catpath, sizeof catpath, "%s", SQL->col_text(st, 0) ? SQL->col_text(st, 0) : "");
+    while (SQL->next(st) > 0)
+        ;
+    size_t o = (size_t)snprintf(out, size, "/%d", TS_SYSTEM_CONTEXT_ID);
+    for (char *p = catpath; *p == '/';) {
+        char *end;
+        long long id = strtoll(p + 1, &end, 10);
+        int64_t ctx = M->context_id(s->run, TS_CTX_COURSECAT, id);
+        if (ctx <= 0 || o >= size)
+            return -1;
+        o += (size_t)snprintf(out + o, size - o, "/%lld", (long long)ctx);
+        p = end;
+    }
+    return 0;
+}
+
+static int depth_of(const char *path)
+{
+    int n = 0;
+    for (; *path; path++)
+        n += *path == '/';
+    return n;
+}
+
 /* The course and every context below it now hang under the new category's context. */
 static int move_contexts(cstate *s, const where_now *w, int64_t catid)
 {
-    char parent[256] = "", newpath[300], like[300];
-    ts_stmt *st = SQL->prepare(s->run, "SELECT path FROM {context} WHERE contextlevel = 40 "
-                               "AND instanceid = ?");
-    if (!st || SQL->exec(st, "i", catid) != 0 || SQL->next(st) <= 0)
+    char parent[256], newpath[300], like[300];
+    if (category_ctx_path(s, catid, parent, sizeof parent) != 0)
         return -1;
-    snprintf(parent, sizeof parent, "%s", SQL->col_text(st, 0) ? SQL->col_text(st, 0) : "");
-    while (SQL->next(st) > 0)
-        ;
     snprintf(newpath, sizeof newpath, "%s/%lld", parent, (long long)w->ctx);
+    ts_stmt *st;
+    if (!*w->path) {   /* created by this transaction: nothing below it yet */
+        st = SQL->prepare(s->run, "UPDATE {context} SET path = ?, depth = ? WHERE id = ?");
+        if (!st || SQL->exec(st, "sii", newpath, (int64_t)depth_of(newpath), w->ctx) != 0)
+            return -1;
+        return M->cache_flag(s->run, "accesslib/dirtycontexts", newpath);
+    }
     snprintf(like, sizeof like, "%s/%%", w->path);
-    int64_t delta = 0;
-    for (const char *p = newpath; *p; p++)
-        delta += *p == '/';
-    for (const char *p = w->path; *p; p++)
-        delta -= *p == '/';
+    int64_t delta = depth_of(newpath) - depth_of(w->path);
     st = SQL->prepare(s->run, s->db == TS_DB_MARIADB
         ? "UPDATE {context} SET path = CONCAT(?, SUBSTR(path, ?)), depth = depth + ? "
           "WHERE id = ? OR path LIKE ?"

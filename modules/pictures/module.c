@@ -16,14 +16,15 @@ const ts_files_api *F;
 
 /* The legacy numeric values of tool_sync's menu (spec 30 §1): 0 username, 1 idnumber,
  * 2 id. */
-static const char *const FIELDS[] = { "id", "idnumber", "username", "email", "0", "1", "2",
-                                      NULL };
+static const char *const FIELDS[] = { "id", "idnumber", "username", "email", "hostedusername",
+                                      "0", "1", "2", NULL };
 
 static const ts_option OPTIONS[] = {
     { "filelocation", TS_OPT_STRING, NULL, NULL,
       "archives to read (empty: userpictures_*.zip; the prefix is the pattern's)" },
     { "userfield", TS_OPT_CHOICE, "idnumber", FIELDS,
-      "what an image's base name holds: id, idnumber, username or email" },
+      "what an image's base name holds: id, idnumber, username, email or "
+      "hostedusername (username@mnethostid)" },
     { "overwrite", TS_OPT_BOOL, "true", NULL, "replace the picture a user already has" },
     { "maxpixels", TS_OPT_INT, "24000000", NULL,
       "largest image accepted, in pixels (width x height); 0: no limit" },
@@ -75,8 +76,10 @@ static int begin(ts_run *run, void **state)
     const char *f = RT->conf_str(run, "userfield");
     s->field = !strcmp(f, "id") || !strcmp(f, "2") ? PF_ID
              : !strcmp(f, "username") || !strcmp(f, "0") ? PF_USERNAME
-             : !strcmp(f, "email") ? PF_EMAIL : PF_IDNUMBER;
-    static const ts_by BY[] = { TS_BY_ID, TS_BY_IDNUMBER, TS_BY_USERNAME, TS_BY_EMAIL };
+             : !strcmp(f, "email") ? PF_EMAIL : !strcmp(f, "hostedusername") ? PF_HOSTED
+             : PF_IDNUMBER;
+    static const ts_by BY[] = { TS_BY_ID, TS_BY_IDNUMBER, TS_BY_USERNAME, TS_BY_EMAIL,
+                                TS_BY_USERNAME };
     s->by = BY[s->field];
     s->overwrite = RT->conf_bool(run, "overwrite");
     s->maxpixels = RT->conf_int(run, "maxpixels");
@@ -151,10 +154,12 @@ static int prefetch(ts_run *run, void *state, ts_row *const *rows, size_t n)
     char keys[n][256];
     const char *kp[n];
     for (size_t i = 0; i < n; i++) {
-        pic_key(RT->value(rows[i], "name"), keys[i], sizeof keys[i]);
+        pic_key(s, RT->value(rows[i], "name"), keys[i], sizeof keys[i], NULL);
         kp[i] = keys[i];
     }
-    if (R->user_prefetch(run, s->by, s->mnet_local, kp, n) != 0)
+    /* hostedusername names accounts of other hosts: read them all, find by host. */
+    if (R->user_prefetch(run, s->by, s->field == PF_HOSTED ? TS_ANY_HOST : s->mnet_local,
+                         kp, n) != 0)
         return TS_ERR;
     forget_others(s, rows, n);
     if (reserve(s, n) != 0)

@@ -62,7 +62,7 @@ void img_quiet(void);
 void pic_run_jobs(pic_job *jobs, size_t n, long maxpixels, int threads);
 
 /* The state of one archive. */
-typedef enum { PF_ID = 0, PF_IDNUMBER, PF_USERNAME, PF_EMAIL } pic_field;
+typedef enum { PF_ID = 0, PF_IDNUMBER, PF_USERNAME, PF_EMAIL, PF_HOSTED } pic_field;
 
 typedef struct {
     ts_run *run;
@@ -82,8 +82,10 @@ typedef struct {
 
 /* store.c: one entry's row. */
 int pic_row(pic_state *s, ts_row *row);
-/* The base name of an entry ("dir/U0001.jpg" -> "U0001") into out. */
-void pic_key(const char *name, char *out, size_t len);
+/* The base name of an entry ("dir/U0001.jpg" -> "U0001") into out; with hostedusername
+ * the part before the first '@', and *host (when not NULL) the mnet host after it (0
+ * when it names none); otherwise *host is the local host. */
+void pic_key(const pic_state *s, const char *name, char *out, size_t len, int64_t *host);
 /* The MD5 of the bytes, in hex (the spec's userpicturehash). */
 void pic_md5(const unsigned char *d, size_t n, char out[33]);
 /* Is the row worth decoding (a user, a picture to change)?  1 yes, 0 no. */

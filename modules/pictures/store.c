@@ -8,15 +8,37 @@
 #include <openssl/evp.h>
 #include "pictures.h"
 
-static const char *const FIELD_NAMES[] = { "id", "idnumber", "username", "email" };
+static const char *const FIELD_NAMES[] = { "id", "idnumber", "username", "email",
+                                            "hostedusername" };
 
-void pic_key(const char *name, char *out, size_t len)
+void pic_key(const pic_state *s, const char *name, char *out, size_t len, int64_t *host)
 {
     const char *base = strrchr(name, '/');
     base = base ? base + 1 : name;
     const char *dot = strrchr(base, '.');
     size_t n = dot && dot != base ? (size_t)(dot - base) : strlen(base);
     snprintf(out, len, "%.*s", (int)n, base);
+    if (host)
+        *host = s->mnet_local;
+    if (s->field != PF_HOSTED)
+        return;
+    /* "username@mnethostid", split at the first '@' (spec 30 §2). */
+    char *at = strchr(out, '@'), *end = NULL;
+    long long h = at ? strtoll(at + 1, &end, 10) : 0;
+    if (at)
+        *at = '\0';
+    if (host)
+        *host = at && end && !*end && h > 0 ? h : 0;   /* 0: no such host, not found */
+}
+
+/* The account the entry names: the resolver's answer (1 found, TS_R_*). */
+static int lookup(pic_state *s, ts_row *row, char *key, size_t len, const ts_user **u)
+{
+    int64_t host;
+    pic_key(s, RT->value(row, "name"), key, len, &host);
+    if (host == 0)
+        return TS_R_NOTFOUND;
+    return R->user_find(s->run, s->by, key, host, 0, u);
 }
 
 void pic_md5(const unsigned char *d, size_t n, char out[33])
@@ -32,8 +54,7 @@ void pic_md5(const unsigned char *d, size_t n, char out[33])
 static int find_user(pic_state *s, ts_row *row, const ts_user **u)
 {
     char key[512];
-    pic_key(RT->value(row, "name"), key, sizeof key);
-    int rc = R->user_find(s->run, s->by, key, s->mnet_local, 0, u);
+    int rc = lookup(s, row, key, sizeof key, u);
     if (rc == 1)
         return 1;
     if (rc == TS_R_ERROR)
@@ -68,8 +89,7 @@ int pic_wanted(pic_state *s, ts_row *row, const unsigned char *d, size_t n)
     if (t == IMG_UNKNOWN || t == IMG_WEBP)
         return 1;                      /* refused at once: nothing to decode */
     char key[512];
-    pic_key(RT->value(row, "name"), key, sizeof key);
-    if (R->user_find(s->run, s->by, key, s->mnet_local, 0, &u) != 1)
+    if (lookup(s, row, key, sizeof key, &u) != 1)
         return 0;
     if (!s->overwrite && picture_of(s, u) != 0)
         return 0;

@@ -20,7 +20,9 @@
  * rows of its folder and the folders above (empty content), pathnamehash =
  * sha1("/<contextid>/<component>/<filearea>/<itemid><filepath><filename>").
  * Deleting rows leaves their content in filedir: moving it to trashdir while the batch
- * can still roll back could lose the content of a row that comes back.
+ * can still roll back could lose the content of a row that comes back.  Likewise the
+ * content of rows a failed row rolls back stays, unreferenced (harmless: the same bytes
+ * are found there, not written, by the next run).
  *
  * Functions returning int answer 0 (or a count) on success and -1 on error; the reason
  * is recorded on the current row, as the other services do.

@@ -31,15 +31,10 @@ pictures_inputs() {
 # picture by its MD5 without decoding it.  Without it, the re-run decodes every picture
 # and compares the variants with the stored ones (as slow as the first run, no writes).
 picture_hash_field() {
-    local sql="INSERT INTO mdl_user_info_field (shortname, name, datatype, description,
+    site_sql "$1" "$2" "INSERT INTO mdl_user_info_field (shortname, name, datatype, description,
         descriptionformat, categoryid, sortorder, required, locked, visible, forceunique, signup,
         defaultdata, defaultdataformat) VALUES ('userpicturehash', 'User picture checksum (MD5)',
         'textarea', '', 1, 0, 999, 0, 1, 0, 0, 0, '', 0)"
-    case $1 in
-    sqlite) sqlite3 "$2" "$sql" ;;
-    pgsql) PGPASSWORD=$TS_PG_PASSWORD psql -X -q -h "$TS_PG_HOST" -p "$TS_PG_PORT" -U "$TS_PG_USER" -d "$2" -c "$sql" ;;
-    mariadb*) MYSQL_PWD=$TS_MY_PASSWORD mariadb --no-defaults -h "$TS_MY_HOST" -P "$TS_MY_PORT" -u "$TS_MY_USER" "$2" -e "$sql" ;;
-    esac >/dev/null 2>&1
 }
 
 # bench_pictures BACKEND DBNAME: the accounts, then the archive twice, on a new dataroot.

@@ -60,7 +60,8 @@ log() { printf '[bench %4ds] %s\n' "$SECONDS" "$*" >&2; }
 # --- the modules' benches ---------------------------------------------------------------------
 # Each tests/bench/bench-<module>.sh, sourced here, appends its module to BENCH_MODULES and
 # a function to BENCH_HOOKS; the function gets BACKEND and DBNAME of a fresh site and the
-# helpers below (conf has been written, measure LABEL BACKEND FILE HANDLER, $T, $GEN).
+# helpers below (conf has been written, measure LABEL BACKEND FILE HANDLER, site_sql
+# BACKEND DBNAME SQL, $T, $GEN).
 BENCH_MODULES=(users)
 BENCH_HOOKS=()
 for f in "$(dirname "$0")"/bench-*.sh; do
@@ -124,16 +125,18 @@ measure() {
     rm -f "$T/sync-$b"/reports/* "$T"/*_tryback_* 2>/dev/null
 }
 
-# The accounts use auth ldap: enabled, as on a site that runs it (otherwise every line
-# carries a WARN that the plugin is disabled, and the bench measures warnings).
-enable_ldap() {
-    local sql="UPDATE mdl_config SET value = 'email,ldap' WHERE name = 'auth'"
+# site_sql BACKEND DBNAME SQL: one statement on a bench site (for the benches' fixtures).
+site_sql() {
     case $1 in
-    sqlite) sqlite3 "$2" "$sql" ;;
-    pgsql) PGPASSWORD=$TS_PG_PASSWORD psql -X -q -h "$TS_PG_HOST" -p "$TS_PG_PORT" -U "$TS_PG_USER" -d "$2" -c "$sql" ;;
-    mariadb*) MYSQL_PWD=$TS_MY_PASSWORD mariadb --no-defaults -h "$TS_MY_HOST" -P "$TS_MY_PORT" -u "$TS_MY_USER" "$2" -e "$sql" ;;
+    sqlite) sqlite3 "$2" "$3" ;;
+    pgsql) PGPASSWORD=$TS_PG_PASSWORD psql -X -q -h "$TS_PG_HOST" -p "$TS_PG_PORT" -U "$TS_PG_USER" -d "$2" -c "$3" ;;
+    mariadb*) MYSQL_PWD=$TS_MY_PASSWORD mariadb --no-defaults -h "$TS_MY_HOST" -P "$TS_MY_PORT" -u "$TS_MY_USER" "$2" -e "$3" ;;
     esac >/dev/null 2>&1
 }
+
+# The accounts use auth ldap: enabled, as on a site that runs it (otherwise every line
+# carries a WARN that the plugin is disabled, and the bench measures warnings).
+enable_ldap() { site_sql "$1" "$2" "UPDATE mdl_config SET value = 'email,ldap' WHERE name = 'auth'"; }
 
 bench_backend() {
     local b=$1 db

@@ -820,6 +820,9 @@ run_scenario() {
         moodle-version) mversion=${w[1]} ;;   # the scenario needs that version
         esac
     done
+    # A scenario written for one version runs once: not again on every versioned
+    # backend (the runs go side by side and would share one work area).
+    if [[ -n $mversion && -n ${mv:-} && $mv != "$mversion" ]]; then return 0; fi
     MOODLE_VERSION=${mversion:-${mv:-${TS_MOODLE_VERSION:-}}}
     if [[ -n $MOODLE_VERSION ]]; then
         [[ $MOODLE_VERSION =~ ^[0-9]+\.[0-9]+$ ]] || { fail "site" "bad Moodle version '$MOODLE_VERSION'"; return 1; }
@@ -834,13 +837,15 @@ run_scenario() {
     [[ $backend == *-dump ]] && PREFIX=mdl_
 
     # work area
-    W=$WORK/$sname/$backend${MOODLE_VERSION:+@$MOODLE_VERSION}
+    # Named after the backend as asked (sqlite, sqlite@5.3): each runs in its own process.
+    W=$WORK/$sname/$backend${mv:+@$mv}
     rm -rf "$W"; mkdir -p "$W"
     SYNC=$W/sync; mkdir -p "$SYNC"
     CONF=$W/toolsync.conf
     CONFIG_EXTRA=""
     local dbid; dbid=$(tr -c 'a-z0-9\n' '_' <<<"${sname,,}"); dbid=${dbid:0:40}
     [[ -n $MOODLE_VERSION ]] && dbid+=_v${MOODLE_VERSION/./}
+    [[ -n $mversion && -z $mv ]] && dbid+=_d
     case $backend in
     sqlite) DBNAME=$W/site.sqlite ;;
     pgsql) DBNAME=ts_p_$dbid ;; pgsql-dump) DBNAME=ts_pd_$dbid ;;

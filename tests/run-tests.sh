@@ -237,10 +237,10 @@ if [[ $QUICK -eq 0 ]]; then
 fi
 # The Moodle versions (backend@X.Y: a site of that version, tests/lib/mksite.sh): the
 # users scenarios on one site per version family on SQLite, the version scenarios
-# (8x-v*) there and on the servers, and on the real 5.0 dumps with a few users scenarios.
+# (6x-v*) there and on the servers, and on the real 5.0 dumps with a few users scenarios.
 VUSERS=() VSCEN=()
-for d in tests/scenarios/[12][0-9]-*/ tests/scenarios/7[0-9]-*/; do [[ -f $d/script ]] && VUSERS+=("$(basename "$d")"); done
-for d in tests/scenarios/8[0-9]-v*/; do [[ -f $d/script ]] && VSCEN+=("$(basename "$d")"); done
+for d in tests/scenarios/[12][0-9]-*/ tests/scenarios/7[0-9]-u*/; do [[ -f $d/script ]] && VUSERS+=("$(basename "$d")"); done
+for d in tests/scenarios/6[0-9]-v*/; do [[ -f $d/script ]] && VSCEN+=("$(basename "$d")"); done
 declare -A VRUN=()
 for v in 4.1 4.5 5.0 5.3; do VRUN[sqlite@$v]="${VUSERS[*]} ${VSCEN[*]}"; done
 if [[ $QUICK -eq 0 ]]; then

@@ -205,6 +205,9 @@ listen_addresses = '127.0.0.1'
 port = $port
 unix_socket_directories = '$sock'
 max_connections = 40
+# A Moodle dump is loaded in one transaction that locks every one of its ~450 tables
+# and their indexes; two loads side by side outrun the default lock table.
+max_locks_per_transaction = 1024
 fsync = $pg_fsync
 full_page_writes = $pg_fsync
 EOF

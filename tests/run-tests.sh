@@ -237,7 +237,7 @@ if [[ $QUICK -eq 0 ]]; then
 fi
 # The Moodle versions (backend@X.Y: a site of that version, tests/lib/mksite.sh): the
 # users scenarios on one site per version family on SQLite, the version scenarios
-# (6x-v*) there and on the servers, and on the real 5.0 dumps with a few users scenarios.
+# (6x-v*) there and on the servers, and every users scenario on the real 5.0 dumps.
 VUSERS=() VSCEN=()
 for d in tests/scenarios/[12][0-9]-*/ tests/scenarios/7[0-9]-u*/; do [[ -f $d/script ]] && VUSERS+=("$(basename "$d")"); done
 for d in tests/scenarios/6[0-9]-v*/; do [[ -f $d/script ]] && VSCEN+=("$(basename "$d")"); done
@@ -249,7 +249,7 @@ if [[ $QUICK -eq 0 ]]; then
     for k in pgsql:postgres mariadb:mariadb; do
         b=${k%%:*}
         if [[ " ${BACKENDS[*]} " == *" $b-dump "* && -r $TS_SHARED/moodle/moodle50-fresh-${k#*:}.sql.gz ]]; then
-            VRUN[$b-dump@5.0]="10-a04-create-allow 13-a05-update 21-g16-passwords ${VSCEN[*]}"
+            VRUN[$b-dump@5.0]="${VUSERS[*]} ${VSCEN[*]}"
         fi
     done
 fi

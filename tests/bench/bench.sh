@@ -2,8 +2,10 @@
 # Throughput and memory bench of toolsync (`make bench`); not part of the tests.
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-#   tests/bench/bench.sh [--only sqlite|pgsql|mariadb]...
+#   tests/bench/bench.sh [--only sqlite|pgsql|mariadb]... [--module NAME]...
 #
+# --module keeps the named parts only: `users` (the account runs below) and the entity
+# modules' benches (courses, enrolments, cohorts, pictures); default all of them.
 # For SQLite, PostgreSQL and MariaDB (throwaway servers from tests/lib/dbservers.sh), on
 # a fresh site each: creates then updates TS_BENCH_USERS accounts (default 100000,
 # external auth `ldap`, no password); then, on SQLite, a TS_BENCH_PW-user file with
@@ -30,16 +32,20 @@ DBS=$REPO/tests/lib/dbservers.sh
 MKSITE=$REPO/tests/lib/mksite.sh
 GEN=$REPO/tests/lib/genusers.sh
 
-ONLY=()
+ONLY=() PARTS=()
 while [[ $# -gt 0 ]]; do
     case $1 in
     --only) ONLY+=("$2"); shift 2 ;;
+    --module) PARTS+=("$2"); shift 2 ;;
     -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
 [[ ${#ONLY[@]} -eq 0 ]] && ONLY=(sqlite pgsql mariadb)
 want() { local b; for b in "${ONLY[@]}"; do [[ $b == "$1" ]] && return 0; done; return 1; }
+# part NAME: is that part of the bench asked for?
+part() { local p; [[ ${#PARTS[@]} -eq 0 ]] && return 0
+    for p in "${PARTS[@]}"; do [[ $p == "$1" ]] && return 0; done; return 1; }
 
 [[ -x $TOOLSYNC ]] || { echo "bench.sh: $TOOLSYNC not built (make first)" >&2; exit 1; }
 
@@ -69,13 +75,18 @@ for f in "$(dirname "$0")"/bench-*.sh; do
     # shellcheck disable=SC1090
     . "$f"
 done
+# Every module stays loaded (a bench may need another module's handlers, as enrolments
+# needs the users module); only the hooks not asked for are dropped.
+KEEP=()
+for f in "${BENCH_HOOKS[@]}"; do part "${f#bench_}" && KEEP+=("$f"); done
+BENCH_HOOKS=("${KEEP[@]}")
 
 # --- input files -------------------------------------------------------------------------
 log "generating files in $T"
-bash "$GEN" -n "$USERS" -p bench -a ldap >"$T/create.csv"
-bash "$GEN" -n "$USERS" -p bench -a ldap -u >"$T/update.csv"
-bash "$GEN" -n "$PWUSERS" -p pw -w >"$T/passwords.csv"
-want sqlite && bash "$GEN" -n "$BIG" -p big -a ldap >"$T/big.csv"
+part users && bash "$GEN" -n "$USERS" -p bench -a ldap >"$T/create.csv"
+part users && bash "$GEN" -n "$USERS" -p bench -a ldap -u >"$T/update.csv"
+part users && bash "$GEN" -n "$PWUSERS" -p pw -w >"$T/passwords.csv"
+want sqlite && part users && bash "$GEN" -n "$BIG" -p big -a ldap >"$T/big.csv"
 
 # --- sites and configurations ---------------------------------------------------------------
 # conf BACKEND DBNAME → $T/<backend>.conf
@@ -147,10 +158,12 @@ bench_backend() {
     esac || { log "site creation failed on $b"; cat "$T/mksite.log" >&2; return 1; }
     conf "$b" "$db"
     enable_ldap "$b" "$db"
+    if part users; then
     measure "create $USERS (ldap)" "$b" "$T/create.csv"
     measure "update $USERS (ldap)" "$b" "$T/update.csv"
     measure "re-run update (no-op)" "$b" "$T/update.csv"
-    if [[ $b == mariadb ]]; then
+    fi
+    if [[ $b == mariadb ]] && part users; then
         # A local MariaDB is usually reached through its socket: measured too.
         bash "$MKSITE" mariadb "$db" >"$T/mksite.log" 2>&1
         conf mariadb-socket "$db"
@@ -165,7 +178,7 @@ bench_backend() {
         enable_ldap "$b" "$db"
         "$f" "$b" "$db"
     done
-    if [[ $b == sqlite ]]; then
+    if [[ $b == sqlite ]] && part users; then
         measure "create $PWUSERS with passwords" "$b" "$T/passwords.csv"
         bash "$MKSITE" sqlite "$db" >"$T/mksite.log" 2>&1
         enable_ldap sqlite "$db"

@@ -148,6 +148,14 @@ static long gg_empty(ts_run *r, int64_t courseid, int64_t *ids, size_t max)
     return n;
 }
 
+static int g_is_member(ts_run *r, int64_t groupid, int64_t userid, const char *component)
+{
+    int rc = moodle_is_group_member(r->e->site, groupid, userid, component);
+    if (rc < 0)
+        run_fail_moodle(r, "dberror", "group memberships not read");
+    return rc;
+}
+
 const ts_groups_api svc_groups = {
     .api = { sizeof(ts_groups_api), TS_GROUPS_API_VERSION, TS_GROUPS_API },
     .group_create = g_create,
@@ -162,4 +170,5 @@ const ts_groups_api svc_groups = {
     .grouping_delete = gg_delete,
     .empty_groups = g_empty,
     .empty_groupings = gg_empty,
+    .is_member = g_is_member,
 };

@@ -111,6 +111,30 @@ static int e_instance_delete(ts_run *r, int64_t enrolid)
     return meta_after(r, rc, "enrol instance not deleted");
 }
 
+static int e_enrolment(ts_run *r, int64_t enrolid, int64_t userid, int *status,
+                       int64_t *timestart, int64_t *timeend)
+{
+    return answer(r, moodle_enrolment_get(r->e->site, enrolid, userid, status, timestart,
+                                          timeend), "enrolments not read");
+}
+
+static int e_is_enrolled(ts_run *r, int64_t courseid, int64_t userid)
+{
+    return answer(r, moodle_is_enrolled(r->e->site, courseid, userid), "enrolments not read");
+}
+
+static int e_course_roles(ts_run *r, int64_t courseid, int64_t userid, int64_t roleid,
+                          const char *component, int64_t itemid)
+{
+    return answer(r, moodle_course_roles(r->e->site, courseid, userid, roleid, component,
+                                         itemid), "role assignments not read");
+}
+
+static void e_state_changed(ts_run *r)
+{
+    moodle_enrolment_state_changed(r->e->site);
+}
+
 const ts_enrol_api svc_enrol = {
     .api = { sizeof(ts_enrol_api), TS_ENROL_API_VERSION, TS_ENROL_API },
     .enrol_user = e_enrol_user,
@@ -121,6 +145,10 @@ const ts_enrol_api svc_enrol = {
     .instance_add_defaults = e_instance_add_defaults,
     .instance_set_status = e_instance_set_status,
     .instance_delete = e_instance_delete,
+    .enrolment = e_enrolment,
+    .is_enrolled = e_is_enrolled,
+    .course_roles = e_course_roles,
+    .state_changed = e_state_changed,
 };
 
 /* A ts_cohort field the module's header had (version 2 fields read as zero otherwise). */

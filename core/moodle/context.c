@@ -13,24 +13,6 @@
 
 #define CTX_PATH_MAX 256   /* path is varchar(255) */
 
-static moodle_ctx_slot *slot_of(moodle_site *s, int level, int64_t instanceid)
-{
-    uint64_t h = (uint64_t)instanceid * 0x9E3779B97F4A7C15ULL + (uint64_t)level * 0x85EBCA6BULL;
-    return &s->ctx[(h >> 32) % MOODLE_CTX_SLOTS];
-}
-
-void moodle_ctx_cache_put(moodle_site *s, int level, int64_t instanceid, int64_t id,
-                          const char *path)
-{
-    moodle_ctx_slot *sl = slot_of(s, level, instanceid);
-    if (!path || strlen(path) >= sizeof sl->path)
-        return;
-    sl->level = level;
-    sl->instanceid = instanceid;
-    sl->id = id;
-    strcpy(sl->path, path);
-}
-
 static int depth_of(const char *path);
 
 #define CTX_CHUNK 32
@@ -164,8 +146,8 @@ int moodle_context_path(moodle_site *s, int level, int64_t instanceid, int64_t *
                         char *path_out)
 {
     s->err[0] = '\0';
-    moodle_ctx_slot *sl = slot_of(s, level, instanceid);
-    if (sl->level == level && sl->instanceid == instanceid && sl->level != 0) {
+    const moodle_known_ctx *sl = moodle_ctx_known(s, level, instanceid);
+    if (sl) {
         if (id_out)
             *id_out = sl->id;
         if (path_out)

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "moodle/writer.h"
+#include "moodle/enrolstate.h"
 
 /* ---- the instance ------------------------------------------------------------------ */
 
@@ -34,21 +35,33 @@ static const char SQL_INSTANCE[] =
 static int enrol_instance_get(moodle_site *s, int64_t enrolid, enrol_instance *out)
 {
     memset(out, 0, sizeof *out);
-    int r;
-    db_stmt *st = moodle_read_row(s, SQL_INSTANCE, "an enrol instance", &r, enrolid);
-    if (r <= 0)
-        return r < 0 ? -1 : 1;
-    out->id = enrolid;
-    const char *name = db_col_text(st, 0);
-    snprintf(out->enrol, sizeof out->enrol, "%s", name ? name : "");
-    out->courseid = db_col_int(st, 1);
-    out->status = (int)db_col_int(st, 2);
-    out->roleid = db_col_null(st, 3) ? 0 : db_col_int(st, 3);
-    out->customint1 = db_col_null(st, 4) ? 0 : db_col_int(st, 4);
-    out->customint2 = db_col_null(st, 5) ? 0 : db_col_int(st, 5);
-    moodle_drain(st);
+    const moodle_known_instance *k = moodle_instance_known(s, enrolid);
+    moodle_known_instance in = { .id = enrolid };
+    if (!k) {
+        int r;
+        db_stmt *st = moodle_read_row(s, SQL_INSTANCE, "an enrol instance", &r, enrolid);
+        if (r <= 0)
+            return r < 0 ? -1 : 1;
+        const char *name = db_col_text(st, 0);
+        snprintf(in.enrol, sizeof in.enrol, "%s", name ? name : "");
+        in.courseid = db_col_int(st, 1);
+        in.status = (int)db_col_int(st, 2);
+        in.roleid = db_col_null(st, 3) ? 0 : db_col_int(st, 3);
+        in.customint1 = db_col_null(st, 4) ? 0 : db_col_int(st, 4);
+        in.customint2 = db_col_null(st, 5) ? 0 : db_col_int(st, 5);
+        moodle_drain(st);
+        moodle_instance_learn(s, &in);
+        k = &in;
+    }
+    out->id = k->id;
+    memcpy(out->enrol, k->enrol, sizeof out->enrol);
+    out->courseid = k->courseid;
+    out->status = k->status;
+    out->roleid = k->roleid;
+    out->customint1 = k->customint1;
+    out->customint2 = k->customint2;
 
-    r = moodle_course_ctx(s, out->courseid, &out->ctx);
+    int r = moodle_course_ctx(s, out->courseid, &out->ctx);
     if (r > 0)
         return moodle_fail(s, "course %lld of enrol instance %lld has no context",
                            (long long)out->courseid, (long long)enrolid);
@@ -68,9 +81,6 @@ static int roles_protected(const char *plugin)
     return 1;
 }
 
-static const char SQL_UE_FIND[] =
-    "SELECT id, status, timestart, timeend FROM {user_enrolments} "
-    "WHERE enrolid = ? AND userid = ?";
 static const char SQL_UE_INSERT_ID[] =
     "INSERT INTO {user_enrolments} (id, status, enrolid, userid, timestart, timeend, "
     "modifierid, timecreated, timemodified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
@@ -103,31 +113,25 @@ int moodle_enrol_user(moodle_site *s, int64_t now, int64_t enrolid, int64_t user
              moodle_json_str(namejs, sizeof namejs, in.enrol));
     int wrote = 0;
 
-    db_stmt *st = moodle_prepared(s, SQL_UE_FIND);
-    if (!st)
-        return -1;
-    if (db_exec(st, "ii", enrolid, userid) != 0)
-        return moodle_fail_db(s, "cannot read user enrolments");
-    r = db_next(st);
+    ks_ue ue;
+    r = moodle_state_ue(s, in.courseid, enrolid, userid, &ue);
     if (r < 0)
-        return moodle_fail_db(s, "cannot read user enrolments");
+        return -1;
     if (r > 0) {
-        int64_t ueid = db_col_int(st, 0);
-        int oldstatus = (int)db_col_int(st, 1);
-        int64_t oldstart = db_col_int(st, 2), oldend = db_col_int(st, 3);
-        moodle_drain(st);
         /* enrol_user() updates only when something differs (update_user_enrol()). */
-        if (oldstart != timestart || oldend != timeend ||
-            (status >= 0 && oldstatus != status)) {
-            int newstatus = status >= 0 ? status : oldstatus;
+        if (ue.timestart != timestart || ue.timeend != timeend ||
+            (status >= 0 && ue.status != status)) {
+            int newstatus = status >= 0 ? status : ue.status;
             if (moodle_exec(s, SQL_UE_UPDATE, "cannot update a user enrolment", "iiiiii",
                            (int64_t)newstatus, timestart, timeend, moodle_admin_id(s), now,
-                           ueid) < 0)
+                           ue.id) < 0)
                 return -1;
+            ks_ue now_ue = { ue.id, newstatus, timestart, timeend };
+            moodle_state_ue_set(s, in.courseid, enrolid, userid, &now_ue);
             if (moodle_mark_user_dirty(s, now, userid) < 0)
                 return -1;
-            if (moodle_core_event(s, now, "user_enrolment_updated", "u", "user_enrolments", ueid,
-                            &in.ctx, userid, json) < 0)
+            if (moodle_core_event(s, now, "user_enrolment_updated", "u", "user_enrolments",
+                                  ue.id, &in.ctx, userid, json) < 0)
                 return -1;
             moodle_request_purge(s, "coursecontacts");
             wrote = 1;
@@ -136,11 +140,13 @@ int moodle_enrol_user(moodle_site *s, int64_t now, int64_t enrolid, int64_t user
         int64_t id = moodle_reserve_id(s, "user_enrolments");
         if (id < 0)
             return -1;
-        id = moodle_insert(s, SQL_UE_INSERT_ID, SQL_UE_INSERT, "iiiiiiiii", id,
-                          (int64_t)(status >= 0 ? status : 0), enrolid, userid, timestart,
-                          timeend, moodle_admin_id(s), now, now);
+        int st0 = status >= 0 ? status : 0;
+        id = moodle_insert(s, SQL_UE_INSERT_ID, SQL_UE_INSERT, "iiiiiiiii", id, (int64_t)st0,
+                          enrolid, userid, timestart, timeend, moodle_admin_id(s), now, now);
         if (id < 0)
             return -1;
+        ks_ue new_ue = { id, st0, timestart, timeend };
+        moodle_state_ue_set(s, in.courseid, enrolid, userid, &new_ue);
         /* No dirtyusers flag here: Moodle sets it through role_assign() only. */
         if (moodle_core_event(s, now, "user_enrolment_created", "c", "user_enrolments", id,
                         &in.ctx, userid, json) < 0)
@@ -175,9 +181,6 @@ static const char SQL_UE_ROW[] =
     "SELECT id, status, enrolid, userid, timestart, timeend, modifierid, timecreated, "
     "timemodified FROM {user_enrolments} WHERE enrolid = ? AND userid = ?";
 static const char SQL_UE_DELETE[] = "DELETE FROM {user_enrolments} WHERE id = ?";
-static const char SQL_UE_OTHER[] =
-    "SELECT ue.id FROM {user_enrolments} ue JOIN {enrol} e ON e.id = ue.enrolid "
-    "WHERE ue.userid = ? AND e.courseid = ?";
 static const char SQL_GM_OWNED[] =
     "SELECT groupid FROM {groups_members} WHERE userid = ? AND component = ? AND itemid = ? "
     "ORDER BY id";
@@ -254,17 +257,11 @@ int moodle_unenrol_user(moodle_site *s, int64_t now, int64_t enrolid, int64_t us
         return -1;
     if (moodle_exec(s, SQL_UE_DELETE, "cannot delete a user enrolment", "i", ueid) < 0)
         return -1;
+    moodle_state_ue_gone(s, in.courseid, enrolid, userid);
 
-    st = moodle_prepared(s, SQL_UE_OTHER);
-    if (!st)
-        return -1;
-    if (db_exec(st, "ii", userid, in.courseid) != 0)
-        return moodle_fail_db(s, "cannot read user enrolments");
-    r = db_next(st);
+    r = moodle_state_enrolled(s, in.courseid, userid);
     if (r < 0)
-        return moodle_fail_db(s, "cannot read user enrolments");
-    if (r > 0)
-        moodle_drain(st);
+        return -1;
     int last = (r == 0);
 
     if (last) {
@@ -307,4 +304,52 @@ int moodle_unenrol_user(moodle_site *s, int64_t now, int64_t enrolid, int64_t us
     if (strcmp(in.enrol, "meta") != 0 && moodle_meta_note(s, in.courseid, userid) < 0)
         return -1;
     return 1;
+}
+
+/* ---- questions (enrol service version 3) ---------------------------------------------- */
+
+int moodle_enrolment_get(moodle_site *s, int64_t enrolid, int64_t userid, int *status,
+                         int64_t *timestart, int64_t *timeend)
+{
+    s->err[0] = '\0';
+    enrol_instance in;
+    int r = enrol_instance_get(s, enrolid, &in);
+    if (r != 0)
+        return r < 0 ? -1 : 0;   /* no instance, no enrolment through it */
+    ks_ue ue;
+    r = moodle_state_ue(s, in.courseid, enrolid, userid, &ue);
+    if (r > 0) {
+        if (status)
+            *status = ue.status;
+        if (timestart)
+            *timestart = ue.timestart;
+        if (timeend)
+            *timeend = ue.timeend;
+    }
+    return r;
+}
+
+int moodle_is_enrolled(moodle_site *s, int64_t courseid, int64_t userid)
+{
+    s->err[0] = '\0';
+    return moodle_state_enrolled(s, courseid, userid);
+}
+
+int moodle_course_roles(moodle_site *s, int64_t courseid, int64_t userid, int64_t roleid,
+                        const char *component, int64_t itemid)
+{
+    s->err[0] = '\0';
+    moodle_ctx ctx;
+    int r = moodle_course_ctx(s, courseid, &ctx);
+    if (r != 0)
+        return r < 0 ? -1 : 0;
+    if (component && !*component)
+        itemid = 0;
+    return moodle_state_ra_count(s, courseid, ctx.id, userid, roleid, component, itemid,
+                                 NULL);
+}
+
+void moodle_enrolment_state_changed(moodle_site *s)
+{
+    moodle_state_forget(s);
 }

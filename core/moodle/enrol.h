@@ -88,6 +88,19 @@ int moodle_instance_delete(moodle_site *s, int64_t now, int64_t enrolid);
  * is no such instance or it cannot be read. */
 int64_t moodle_instance_course(moodle_site *s, int64_t enrolid, char *method, size_t len);
 
+/* Questions answered from the run's memory of the courses (enrolstate.c): 1 yes, 0 no,
+ * -1 error (s->err).  moodle_enrolment_get fills whichever of status/start/end is not
+ * NULL; moodle_course_roles answers a number. */
+int moodle_enrolment_get(moodle_site *s, int64_t enrolid, int64_t userid, int *status,
+                         int64_t *timestart, int64_t *timeend);
+int moodle_is_enrolled(moodle_site *s, int64_t courseid, int64_t userid);
+int moodle_course_roles(moodle_site *s, int64_t courseid, int64_t userid, int64_t roleid,
+                        const char *component, int64_t itemid);
+int moodle_is_group_member(moodle_site *s, int64_t groupid, int64_t userid,
+                           const char *component);
+/* A module's own SQL wrote enrolments, roles or memberships: forget what was known. */
+void moodle_enrolment_state_changed(moodle_site *s);
+
 /* enrol_meta's observers.  The writers note each (course, user) whose enrolments or
  * course roles they changed when the course is the parent of a meta instance (the
  * site's meta instances are read once, then kept up to date); moodle_meta_flush

@@ -47,6 +47,8 @@ int moodle_group_delete(moodle_site *s, int64_t now, int64_t groupid)
         return r < 0 ? -1 : moodle_fail(s, "course %lld has no context", (long long)courseid);
     if (php_owned(s, groupid, &ctx) != 0)
         return -1;
+    moodle_groups_changed(s);
+    moodle_state_forget(s);   /* its memberships go with it */
     if (moodle_exec(s, SQL_GROUP_EVENTS, "cannot delete group events", "i", groupid) < 0 ||
         moodle_exec(s, SQL_GG_OF_GROUP, "cannot delete grouping links", "i", groupid) < 0 ||
         moodle_exec(s, SQL_GM_OF_GROUP, "cannot delete group members", "i", groupid) < 0 ||

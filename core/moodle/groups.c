@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "moodle/writer.h"
+#include "moodle/enrolstate.h"
 #include "moodle/groups.h"
 
 /* Moodle 4.2 (2023042400) added groups.visibility and groups.participation. */
@@ -126,12 +127,6 @@ int64_t moodle_group_create_fields(moodle_site *s, int64_t now, const moodle_gro
 }
 
 static const char SQL_GROUP_COURSE[] = "SELECT courseid FROM {groups} WHERE id = ?";
-static const char SQL_IS_ENROLLED[] =
-    "SELECT ue.id FROM {user_enrolments} ue "
-    "JOIN {enrol} e ON e.id = ue.enrolid AND e.courseid = ? "
-    "JOIN {user} u ON u.id = ue.userid WHERE ue.userid = ? AND u.deleted = 0";
-static const char SQL_IS_MEMBER[] =
-    "SELECT id FROM {groups_members} WHERE groupid = ? AND userid = ?";
 static const char SQL_GM_INSERT_ID[] =
     "INSERT INTO {groups_members} (id, groupid, userid, timeadded, component, itemid) "
     "VALUES (?, ?, ?, ?, ?, ?)";
@@ -146,11 +141,15 @@ static const char SQL_GROUP_TOUCH[] = "UPDATE {groups} SET timemodified = ? WHER
 static int group_course(moodle_site *s, int64_t groupid, moodle_ctx *ctx)
 {
     int r;
-    db_stmt *st = moodle_read_row(s, SQL_GROUP_COURSE, "a group", &r, groupid);
-    if (r <= 0)
-        return r < 0 ? -1 : 1;
-    int64_t courseid = db_col_int(st, 0);
-    moodle_drain(st);
+    int64_t courseid = moodle_group_course_known(s, groupid);
+    if (!courseid) {
+        db_stmt *st = moodle_read_row(s, SQL_GROUP_COURSE, "a group", &r, groupid);
+        if (r <= 0)
+            return r < 0 ? -1 : 1;
+        courseid = db_col_int(st, 0);
+        moodle_drain(st);
+        moodle_group_course_learn(s, groupid, courseid);
+    }
     r = moodle_course_ctx(s, courseid, ctx);
     if (r > 0)
         return moodle_fail(s, "course %lld of group %lld has no context",
@@ -179,13 +178,13 @@ int moodle_group_add_member(moodle_site *s, int64_t now, int64_t groupid, int64_
     /* groups_add_member() refuses users without any enrolment in the course
      * (is_enrolled(), any status); the guest account is never enrolled. */
     r = userid > 0 && userid != moodle_guest_id(s)
-        ? moodle_row_exists(s, SQL_IS_ENROLLED, ctx.instanceid, userid) : 0;
+        ? moodle_state_enrolled(s, ctx.instanceid, userid) : 0;
     if (r < 0)
         return -1;
     if (r == 0)
         return moodle_fail(s, "user %lld is not enrolled in course %lld", (long long)userid,
                            (long long)ctx.instanceid);
-    r = moodle_row_exists(s, SQL_IS_MEMBER, groupid, userid);
+    r = moodle_state_gm(s, ctx.instanceid, groupid, userid, NULL);
     if (r < 0)
         return -1;
     if (r > 0)
@@ -198,6 +197,9 @@ int moodle_group_add_member(moodle_site *s, int64_t now, int64_t groupid, int64_
                       component, itemid);
     if (id < 0)
         return -1;
+    ks_gm gm = { .id = id, .itemid = itemid };
+    snprintf(gm.component, sizeof gm.component, "%s", component);
+    moodle_state_gm_set(s, ctx.instanceid, groupid, userid, &gm);
     if (moodle_exec(s, SQL_GROUP_TOUCH, "cannot update a group", "ii", now, groupid) < 0)
         return -1;
     moodle_request_purge(s, "user_group_groupings");
@@ -227,12 +229,13 @@ int moodle_group_remove_member(moodle_site *s, int64_t now, int64_t groupid, int
         return -1;
     if (r > 0)
         return moodle_fail(s, "group %lld does not exist", (long long)groupid);
-    r = moodle_row_exists(s, SQL_IS_MEMBER, groupid, userid);
+    r = moodle_state_gm(s, ctx.instanceid, groupid, userid, NULL);
     if (r <= 0)
         return r;
     if (moodle_exec(s, SQL_GM_DELETE, "cannot delete a group membership", "ii", groupid,
                    userid) < 0)
         return -1;
+    moodle_state_gm_set(s, ctx.instanceid, groupid, userid, NULL);
     if (moodle_exec(s, SQL_GROUP_TOUCH, "cannot update a group", "ii", now, groupid) < 0)
         return -1;
     moodle_request_purge(s, "user_group_groupings");
@@ -257,4 +260,19 @@ int moodle_group_row_course(moodle_site *s, const char *table, int64_t id, int64
     *courseid = db_col_int(st, 0);
     moodle_drain(st);
     return 0;
+}
+
+int moodle_is_group_member(moodle_site *s, int64_t groupid, int64_t userid,
+                           const char *component)
+{
+    s->err[0] = '\0';
+    moodle_ctx ctx;
+    int r = group_course(s, groupid, &ctx);
+    if (r != 0)
+        return r < 0 ? -1 : 0;   /* no group, no member */
+    ks_gm gm;
+    r = moodle_state_gm(s, ctx.instanceid, groupid, userid, &gm);
+    if (r <= 0 || !component)
+        return r;
+    return strcmp(gm.component, component) == 0;
 }

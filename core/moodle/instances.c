@@ -340,6 +340,7 @@ int moodle_instance_set_status(moodle_site *s, int64_t now, int64_t enrolid, int
     if (old == status)
         return 0;
     /* update_status() rewrites the record as read: timemodified stays. */
+    moodle_instances_changed(s);
     if (moodle_exec(s, SQL_SET_STATUS, "cannot update an enrol instance", "ii",
                     (int64_t)status, enrolid) < 0 ||
         instance_event(s, now, "enrol_instance_updated", "u", enrolid, &ctx, enrol) < 0 ||
@@ -451,6 +452,8 @@ int moodle_instance_delete(moodle_site *s, int64_t now, int64_t enrolid)
     if (r != 0)
         return r < 0 ? -1 : 0;
     snprintf(component, sizeof component, "enrol_%s", enrol);
+    moodle_instances_changed(s);
+    moodle_state_forget(s);   /* its enrolments, roles and memberships go with it */
     if (delete_owned(s, now, enrolid, component) < 0 ||
         moodle_exec(s, SQL_INSTANCE_DELETE, "cannot delete an enrol instance", "i",
                     enrolid) < 0 ||

@@ -19,17 +19,40 @@ typedef struct {
     size_t n;
 } moodle_plugin_cfg;
 
-/* Context cache: direct-mapped on (level, instance).  Parents (system, categories,
- * courses) are looked up over and over by the modules; one slot each is plenty. */
-#define MOODLE_CTX_SLOTS 512
 /* About 70 statements in all; a table well above it keeps probing short. */
 #define MOODLE_STMT_SLOTS 256
+
+/* known.c: what the writers remember during a run (dropped by moodle_forget). */
 typedef struct {
-    int level;              /* 0 = empty slot */
-    int64_t instanceid;
     int64_t id;
+    int level;
+    int64_t instanceid;
     char path[256];
-} moodle_ctx_slot;
+} moodle_known_ctx;
+typedef struct {
+    int64_t id;
+    char enrol[24];          /* plugin name, varchar(20) */
+    int64_t courseid;
+    int status;
+    int64_t roleid;
+    int64_t customint1, customint2;
+} moodle_known_instance;
+int moodle_known_init(moodle_site *s);
+void moodle_known_free(moodle_site *s);
+void moodle_known_forget(moodle_site *s);
+/* A context already seen this run, or NULL. */
+const moodle_known_ctx *moodle_ctx_known(moodle_site *s, int level, int64_t instanceid);
+const moodle_known_ctx *moodle_ctx_known_id(moodle_site *s, int64_t id);
+/* An enrol instance already read this run, or NULL; learn/changed keep it true. */
+const moodle_known_instance *moodle_instance_known(moodle_site *s, int64_t enrolid);
+void moodle_instance_learn(moodle_site *s, const moodle_known_instance *in);
+void moodle_instances_changed(moodle_site *s);
+/* The course of a group already seen (0: not known); groups_changed after a delete. */
+int64_t moodle_group_course_known(moodle_site *s, int64_t groupid);
+void moodle_group_course_learn(moodle_site *s, int64_t groupid, int64_t courseid);
+void moodle_groups_changed(moodle_site *s);
+/* enrolstate.c: drops the enrolment state (a rollback, or a write it did not see). */
+void moodle_state_forget(moodle_site *s);
 
 /* context.c: the deferred part of context creation. */
 int moodle_ctx_flush(moodle_site *s);
@@ -62,7 +85,8 @@ struct moodle_site {
     struct moodle_pending_ctx *pctx;
     size_t npctx, cappctx;
 
-    moodle_ctx_slot *ctx;           /* MOODLE_CTX_SLOTS entries */
+    struct moodle_known *known;     /* contexts, instances, groups (known.c) */
+    struct moodle_enrolstate *state; /* enrolments of the courses touched (enrolstate.c) */
 
     /* Every statement of core/moodle, keyed by its SQL text (moodle_prepared). */
     struct moodle_stmt_slot { char *sql; db_stmt *st; } stmts[MOODLE_STMT_SLOTS];

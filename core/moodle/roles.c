@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "moodle/writer.h"
+#include "moodle/enrolstate.h"
 
 /* core_course_category::role_assignment_changed(): course contacts purge when the role
  * is a course contact role and the context is at or above course level. */
@@ -58,6 +59,37 @@ static const char SQL_RA_INSERT[] =
     "INSERT INTO {role_assignments} (roleid, contextid, userid, timemodified, "
     "modifierid, component, itemid, sortorder) VALUES (?, ?, ?, ?, ?, ?, ?, 0)";
 
+/* The assignments already there, by query: 0 none, 1 + the number of duplicates
+ * deleted when there is one (Moodle keeps the first), -1 error. */
+static int find_duplicates(moodle_site *s, int64_t roleid, int64_t contextid, int64_t userid,
+                           const char *component, int64_t itemid, const moodle_ctx *ctx)
+{
+    db_stmt *st = moodle_prepared(s, SQL_RA_FIND);
+    if (!st)
+        return -1;
+    if (db_exec(st, "iiisi", roleid, contextid, userid, component, itemid) != 0)
+        return moodle_fail_db(s, "cannot read role assignments");
+    int64_t dup[16];
+    size_t ndup = 0, found = 0;
+    int r;
+    while ((r = db_next(st)) > 0) {
+        /* Keep the first; Moodle deletes duplicates (there should be none). */
+        if (found++ && ndup < sizeof dup / sizeof dup[0])
+            dup[ndup++] = db_col_int(st, 0);
+    }
+    if (r < 0)
+        return moodle_fail_db(s, "cannot read role assignments");
+    if (!found)
+        return 0;
+    for (size_t i = 0; i < ndup; i++) {
+        if (moodle_exec(s, SQL_RA_DELETE, "cannot delete a role assignment", "i", dup[i]) < 0)
+            return -1;
+        if (ctx->level == 50)
+            moodle_state_ra_gone(s, ctx->instanceid, contextid, userid, dup[i]);
+    }
+    return 1 + (ndup > 0);
+}
+
 /* role_assign()'s parameter checks. */
 static int check_owner(moodle_site *s, const char *component, int64_t itemid)
 {
@@ -88,26 +120,20 @@ int moodle_role_assign(moodle_site *s, int64_t now, int64_t roleid, int64_t cont
     if (r > 0)
         return moodle_fail(s, "context %lld does not exist", (long long)contextid);
 
-    db_stmt *st = moodle_prepared(s, SQL_RA_FIND);
-    if (!st)
-        return -1;
-    if (db_exec(st, "iiisi", roleid, contextid, userid, component, itemid) != 0)
-        return moodle_fail_db(s, "cannot read role assignments");
-    int64_t dup[16];
-    size_t ndup = 0, found = 0;
-    while ((r = db_next(st)) > 0) {
-        /* Keep the first; Moodle deletes duplicates (there should be none). */
-        if (found++ && ndup < sizeof dup / sizeof dup[0])
-            dup[ndup++] = db_col_int(st, 0);
+    /* In a course context the course's state answers; duplicates (there should be
+     * none) are left to the query below, which deletes them as Moodle does. */
+    if (ctx.level == 50) {
+        r = moodle_state_ra_count(s, ctx.instanceid, contextid, userid, roleid, component,
+                                  itemid, NULL);
+        if (r < 0)
+            return -1;
+        if (r == 1)
+            return 0;
     }
-    if (r < 0)
-        return moodle_fail_db(s, "cannot read role assignments");
-    if (found) {
-        for (size_t i = 0; i < ndup; i++)
-            if (moodle_exec(s, SQL_RA_DELETE, "cannot delete a role assignment", "i",
-                           dup[i]) < 0)
-                return -1;
-        return ndup ? 1 : 0;
+    if (ctx.level != 50 || r > 1) {
+        int dup = find_duplicates(s, roleid, contextid, userid, component, itemid, &ctx);
+        if (dup != 0)
+            return dup < 0 ? -1 : dup - 1;
     }
 
     int64_t id = moodle_reserve_id(s, "role_assignments");
@@ -117,6 +143,9 @@ int moodle_role_assign(moodle_site *s, int64_t now, int64_t roleid, int64_t cont
                       userid, now, moodle_admin_id(s), component, itemid);
     if (id < 0)
         return -1;
+    if (ctx.level == 50)
+        moodle_state_ra_added(s, ctx.instanceid, contextid, userid, id, roleid, component,
+                              itemid);
     if (moodle_mark_user_dirty(s, now, userid) < 0)
         return -1;
     role_changed(s, roleid, &ctx);
@@ -219,6 +248,8 @@ static int unassign_rows(moodle_site *s, int64_t now, int64_t userid, const ra_r
         }
         if (moodle_exec(s, SQL_RA_DELETE, "cannot delete a role assignment", "i", ra->id) < 0)
             return -1;
+        if (ctx.level == 50)
+            moodle_state_ra_gone(s, ctx.instanceid, ctx.id, userid, ra->id);
         if (moodle_mark_user_dirty(s, now, userid) < 0)
             return -1;
         char json[200], a[40], b[128], c[40];

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "moodle/moodle_internal.h"
+#include "moodle/enrolstate.h"
 #include "moodle/enrol.h"
 
 static char *xstrdup(const char *s)
@@ -218,8 +219,7 @@ moodle_site *moodle_open_with(db *d, const moodle_options *o, char *err, size_t 
     s->d = d;
     s->bcrypt_cost = o && o->bcrypt_cost > 0 ? o->bcrypt_cost : MOODLE_BCRYPT_COST;
     s->sha512_rounds = o && o->sha512_rounds > 0 ? o->sha512_rounds : MOODLE_SHA512_ROUNDS;
-    s->ctx = calloc(MOODLE_CTX_SLOTS, sizeof *s->ctx);
-    if (!s->ctx) {
+    if (moodle_known_init(s) != 0) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
@@ -305,7 +305,8 @@ void moodle_close(moodle_site *s)
     }
     free(s->plugins);
     free(s->release);
-    free(s->ctx);
+    moodle_known_free(s);
+    moodle_state_free(s);
     moodle_table_cols_free(s->tables, s->ntables);
     free(s->tables);
     moodle_meta_free(s);
@@ -323,7 +324,8 @@ int moodle_logs_to_standard(const moodle_site *s) { return s->log_standard; }
 
 void moodle_forget(moodle_site *s)
 {
-    memset(s->ctx, 0, MOODLE_CTX_SLOTS * sizeof *s->ctx);
+    moodle_known_forget(s);
+    moodle_state_forget(s);
     moodle_events_discard(s);
     moodle_ctx_discard(s);
     moodle_meta_forget(s);   /* a rolled-back meta instance, or sync, is no more */

@@ -108,19 +108,30 @@ static const char SQL_CTX_BY_ID[] =
 static int ctx_row(moodle_site *s, int64_t id, int *level, int64_t *instanceid,
                    char *path, size_t pathlen)
 {
+    const moodle_known_ctx *k = moodle_ctx_known_id(s, id);
+    if (k) {
+        *level = k->level;
+        *instanceid = k->instanceid;
+        if (path)
+            snprintf(path, pathlen, "%s", k->path);
+        return 0;
+    }
     int r;
     db_stmt *st = moodle_read_row(s, SQL_CTX_BY_ID, "a context", &r, id);
     if (r <= 0)
         return r < 0 ? -1 : 1;
     *level = (int)db_col_int(st, 0);
     *instanceid = db_col_int(st, 1);
-    if (path) {
-        const char *p = db_col_text(st, 2);
-        /* Created by this transaction, its path not written yet: it is known here. */
-        if (p || moodle_ctx_pending_path(s, id, path, pathlen) != 0)
-            snprintf(path, pathlen, "%s", p ? p : "");
-    }
+    const char *p = db_col_text(st, 2);
+    char known[256] = "";
+    /* Created by this transaction, its path not written yet: it is known here. */
+    if (p || moodle_ctx_pending_path(s, id, known, sizeof known) != 0)
+        snprintf(known, sizeof known, "%s", p ? p : "");
     moodle_drain(st);
+    if (path)
+        snprintf(path, pathlen, "%s", known);
+    /* A row whose path Moodle has not built yet is not remembered. */
+    moodle_ctx_cache_put(s, *level, *instanceid, id, known);
     return 0;
 }
 

@@ -17,6 +17,18 @@ void *map_get(const ts_map *m, const char *key);
 void **map_slot(ts_map *m, const char *key);   /* inserted (NULL) when absent */
 size_t map_count(const ts_map *m);
 
+/* imap.c: int64 -> int64 hash table for per-run caches (a pointer value is stored as
+ * (int64_t)(intptr_t)p; the caller owns what it points to).  No single-key removal:
+ * such caches are cleared whole. */
+typedef struct imap imap;
+imap *imap_new(void);                               /* NULL when out of memory */
+void imap_free(imap *m);
+void imap_clear(imap *m);
+size_t imap_count(const imap *m);
+int imap_get(const imap *m, int64_t key, int64_t *val);   /* 1 found, 0 not */
+int imap_put(imap *m, int64_t key, int64_t val);          /* 0, -1 out of memory */
+void imap_each(const imap *m, void (*fn)(void *ctx, int64_t key, int64_t val), void *ctx);
+
 /* A small set of pointers (no duplicates). */
 typedef struct { void **v; size_t n, cap; } pvec;
 void pvec_push(pvec *p, void *x);

@@ -118,22 +118,10 @@ int prefetch_keys(en_state *s, ts_row *const *rows, size_t n, long ucol, long cc
     return rc == 0 ? TS_DONE : TS_ERR;
 }
 
-static int exists2(en_state *s, const char *sql, int64_t a, int64_t b)
-{
-    ts_stmt *st = Q(s, sql);
-    if (!st || SQL->exec(st, "ii", a, b) != 0)
-        return -1;
-    int rc = SQL->next(st);
-    while (rc > 0 && SQL->next(st) > 0)
-        ;
-    return rc;
-}
-
+/* Both answered from the core's memory of the course (enrol and groups services v3). */
 int is_enrolled(en_state *s, int64_t courseid, int64_t userid)
 {
-    return exists2(s, "SELECT ue.id FROM {user_enrolments} ue JOIN {enrol} e "
-                      "ON e.id = ue.enrolid WHERE e.courseid = ? AND ue.userid = ?",
-                   courseid, userid);
+    return E->is_enrolled(s->run, courseid, userid);
 }
 
 int user_groups(en_state *s, int64_t courseid, int64_t userid, const char *component,
@@ -150,13 +138,5 @@ int user_groups(en_state *s, int64_t courseid, int64_t userid, const char *compo
 
 int is_member(en_state *s, int64_t groupid, int64_t userid, const char *component)
 {
-    ts_stmt *st = Q(s, "SELECT id FROM {groups_members} WHERE groupid = ? AND userid = ? "
-                       "AND (? = 0 OR component = ?)");
-    if (!st || SQL->exec(st, "iiis", groupid, userid, (int64_t)(component != NULL),
-                         component ? component : "") != 0)
-        return -1;
-    int rc = SQL->next(st);
-    while (rc > 0 && SQL->next(st) > 0)
-        ;
-    return rc;
+    return G->is_member(s->run, groupid, userid, component);
 }

@@ -8,22 +8,12 @@
 #include <string.h>
 #include "enrolments.h"
 
-/* The user's enrolment in an instance: 1 found, 0 none, -1 error. */
+/* The user's enrolment in an instance: 1 found, 0 none, -1 error (the core answers
+ * from its memory of the course: no round trip per line). */
 static int current_ue(en_state *s, int64_t enrolid, int64_t userid, int64_t *start,
                       int64_t *end)
 {
-    ts_stmt *st = Q(s, "SELECT timestart, timeend FROM {user_enrolments} "
-                       "WHERE enrolid = ? AND userid = ?");
-    if (!st || SQL->exec(st, "ii", enrolid, userid) != 0)
-        return -1;
-    int rc = SQL->next(st);
-    if (rc > 0) {
-        *start = SQL->col_int(st, 0);
-        *end = SQL->col_int(st, 1);
-        while (SQL->next(st) > 0)
-            ;
-    }
-    return rc;
+    return E->enrolment(s->run, enrolid, userid, NULL, start, end);
 }
 
 /* Writes an enrolment with `status`; times not given on the line stay as they are, so
@@ -53,12 +43,7 @@ static void owner(en_state *s, const enrol_line *l, char *comp, size_t len, int6
 {
     snprintf(comp, len, "enrol_%s", l->method);
     *item = l->enrolid;
-    ts_stmt *st = Q(s, "SELECT id FROM {role_assignments} WHERE userid = ? AND contextid = ? "
-                       "AND component = ? AND itemid = ?");
-    int rc = st && SQL->exec(st, "iisi", l->userid, l->coursectx, comp, l->enrolid) == 0
-             ? SQL->next(st) : 0;
-    while (rc > 0 && SQL->next(st) > 0)
-        ;
+    int rc = E->course_roles(s->run, l->courseid, l->userid, 0, comp, l->enrolid);
     if (rc <= 0) {
         comp[0] = '\0';
         *item = 0;

@@ -268,6 +268,7 @@ int delete_account(users_state *s, const urec *r)
     for (size_t i = 0; brute[i]; i++)
         if (exec_uid(s, brute[i], uid) != 0)
             return -1;
+    E->state_changed(s->run);   /* the core's memory of those enrolments is stale */
     if (table_exists(s, "event_subscriptions") &&
         exec_uid(s, "DELETE FROM {event_subscriptions} WHERE userid = ?", uid) != 0)
         return -1;

@@ -21,7 +21,8 @@ extern "C" {
 #endif
 
 #define TS_ENROL_API "enrol"
-#define TS_ENROL_API_VERSION 2   /* 2: enrol instances, enrol_meta propagation */
+#define TS_ENROL_API_VERSION 3   /* 2: enrol instances, enrol_meta propagation;
+                                    3: questions answered from the run's memory */
 
 /* Status of an enrolment (ENROL_USER_*). */
 #define TS_ENROLMENT_ACTIVE     0
@@ -117,6 +118,29 @@ typedef struct ts_enrol_api {
      * and itemid), the row, enrol_instance_deleted, the course context marked dirty.
      * 1 deleted, 0 no such instance, -1 error. */
     int (*instance_delete)(ts_run *run, int64_t enrolid);
+
+    /* --- version 3: what a course holds, asked without a round trip --------------------
+     * The first question about a course reads its enrolments, course-level role
+     * assignments and group memberships (three queries); from then on the writers of
+     * this service and of the groups service keep that memory true, so that a file of
+     * many lines per course asks the database nothing more.  A rollback drops it.  They
+     * answer 1 yes, 0 no, -1 error (the reason on the row). */
+
+    /* The user's enrolment through an instance: *status (TS_ENROLMENT_ACTIVE or _SUSPENDED),
+     * *timestart and *timeend when found (any may be NULL). */
+    int (*enrolment)(ts_run *run, int64_t enrolid, int64_t userid, int *status,
+                     int64_t *timestart, int64_t *timeend);
+    /* Has the user any enrolment in the course, any status (is_enrolled() without
+     * $onlyactive)? */
+    int (*is_enrolled)(ts_run *run, int64_t courseid, int64_t userid);
+    /* How many of the user's role assignments in the course context match: roleid <= 0
+     * any role; component NULL any owner, else that component ("" manual) and itemid.
+     * The number (>= 0), or -1. */
+    int (*course_roles)(ts_run *run, int64_t courseid, int64_t userid, int64_t roleid,
+                        const char *component, int64_t itemid);
+    /* A module that wrote user_enrolments, role_assignments or groups_members with its
+     * own SQL calls this afterwards: the memory above is read again when next asked. */
+    void (*state_changed)(ts_run *run);
 } ts_enrol_api;
 
 #ifdef __cplusplus

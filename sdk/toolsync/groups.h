@@ -25,7 +25,8 @@ extern "C" {
 #endif
 
 #define TS_GROUPS_API "groups"
-#define TS_GROUPS_API_VERSION 2   /* 2: groupings, updates, deletions, empty ones */
+#define TS_GROUPS_API_VERSION 3   /* 2: groupings, updates, deletions, empty ones;
+                                     3: is_member */
 
 /* A new group.  Versioned by `size`: use TS_GROUP_HEADER. */
 typedef struct ts_group {
@@ -94,6 +95,13 @@ typedef struct ts_groups_api {
      * Their number (the first `max` go to ids), or -1. */
     long (*empty_groups)(ts_run *run, int64_t courseid, int64_t *ids, size_t max);
     long (*empty_groupings)(ts_run *run, int64_t courseid, int64_t *ids, size_t max);
+
+    /* --- version 3 ---------------------------------------------------------------------- */
+    /* Is the user a member of the group (component NULL: whoever owns the membership,
+     * else only one owned by that component, "" for manual ones)?  1, 0, -1.  Answered
+     * from the memory of the course's state that the enrol service keeps (enrol.h
+     * version 3): no round trip once the course has been asked about. */
+    int (*is_member)(ts_run *run, int64_t groupid, int64_t userid, const char *component);
 } ts_groups_api;
 
 #ifdef __cplusplus

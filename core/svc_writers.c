@@ -91,6 +91,12 @@ static int e_instance_add_defaults(ts_run *r, int64_t courseid)
     return answer(r, n, "default enrol instances not added");
 }
 
+static int e_instance_add_defaults_new(ts_run *r, int64_t courseid)
+{
+    moodle_course_is_new(r->e->site, courseid);
+    return e_instance_add_defaults(r, courseid);
+}
+
 static int e_instance_set_status(ts_run *r, int64_t enrolid, int status)
 {
     char method[24];
@@ -149,6 +155,7 @@ const ts_enrol_api svc_enrol = {
     .is_enrolled = e_is_enrolled,
     .course_roles = e_course_roles,
     .state_changed = e_state_changed,
+    .instance_add_defaults_new = e_instance_add_defaults_new,
 };
 
 /* A ts_cohort field the module's header had (version 2 fields read as zero otherwise). */

@@ -17,6 +17,8 @@ int moodle_cache_flag(moodle_site *s, int64_t now, const char *flagtype, const c
     /* set_cache_flag() replaces an expiry in the past by a day from now. */
     if (expiry < now)
         expiry = now + 24 * 60 * 60;
+    if (moodle_flag_set_before(s, flagtype, name, now))
+        return 0;
 
     if (db_kind(s->d) == TS_DB_POSTGRES) {
         db_stmt *st = moodle_prepared(s, "WITH u AS (UPDATE {cache_flags} SET value = ?, timemodified = ?, expiry = ? "

@@ -79,6 +79,8 @@ int64_t moodle_instance_add(moodle_site *s, int64_t now, const moodle_instance *
  * enrol_plugins_enabled (in its order) with their `defaultenrol` on.  The number
  * added, or -1. */
 int moodle_instance_add_defaults(moodle_site *s, int64_t now, int64_t courseid);
+/* A course inserted by this run has no enrol instance yet: nothing to read for it. */
+void moodle_course_is_new(moodle_site *s, int64_t courseid);
 /* update_status(): 1 changed, 0 already so, -1. */
 int moodle_instance_set_status(moodle_site *s, int64_t now, int64_t enrolid, int status);
 /* delete_instance(): 1 deleted, 0 no such instance, -1. */

@@ -200,7 +200,8 @@ int moodle_group_add_member(moodle_site *s, int64_t now, int64_t groupid, int64_
     ks_gm gm = { .id = id, .itemid = itemid };
     snprintf(gm.component, sizeof gm.component, "%s", component);
     moodle_state_gm_set(s, ctx.instanceid, groupid, userid, &gm);
-    if (moodle_exec(s, SQL_GROUP_TOUCH, "cannot update a group", "ii", now, groupid) < 0)
+    if (!moodle_group_touched(s, groupid, now) &&
+        moodle_exec(s, SQL_GROUP_TOUCH, "cannot update a group", "ii", now, groupid) < 0)
         return -1;
     moodle_request_purge(s, "user_group_groupings");
     moodle_request_purge(s, "groupdata");
@@ -236,7 +237,8 @@ int moodle_group_remove_member(moodle_site *s, int64_t now, int64_t groupid, int
                    userid) < 0)
         return -1;
     moodle_state_gm_set(s, ctx.instanceid, groupid, userid, NULL);
-    if (moodle_exec(s, SQL_GROUP_TOUCH, "cannot update a group", "ii", now, groupid) < 0)
+    if (!moodle_group_touched(s, groupid, now) &&
+        moodle_exec(s, SQL_GROUP_TOUCH, "cannot update a group", "ii", now, groupid) < 0)
         return -1;
     moodle_request_purge(s, "user_group_groupings");
     moodle_request_purge(s, "groupdata");

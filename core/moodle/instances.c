@@ -42,19 +42,41 @@ static const char SQL_INSERT_ID[] = "INSERT INTO {enrol} (id, " INSERT_COLS ") V
     "(?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 static const char SQL_INSERT[] = "INSERT INTO {enrol} (" INSERT_COLS ") VALUES "
     "(?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-static const char SQL_NEXT_SORTORDER[] =
-    "SELECT COALESCE(MAX(sortorder), -1) + 1 FROM {enrol} WHERE courseid = ?";
+static const char SQL_COURSE_ENROL[] =
+    "SELECT COALESCE(MAX(sortorder), -1) + 1, "
+    "COALESCE(SUM(CASE WHEN enrol = 'manual' THEN 1 ELSE 0 END), 0) "
+    "FROM {enrol} WHERE courseid = ?";
+
+/* The course's next instance sortorder and whether it has a manual instance: read once
+ * per course and run, then kept by the writes below (a new course asks once for its
+ * three default instances).  0, or -1. */
+static int course_enrol(moodle_site *s, int64_t courseid, int64_t *next, int *manual)
+{
+    if (moodle_course_enrol_known(s, courseid, next, manual))
+        return 0;
+    int found;
+    db_stmt *st = moodle_read_row(s, SQL_COURSE_ENROL, "enrol instances", &found, courseid);
+    if (found < 0)
+        return -1;
+    *next = found ? db_col_int(st, 0) : 0;
+    *manual = found ? db_col_int(st, 1) > 0 : 0;
+    if (found)
+        moodle_drain(st);
+    moodle_course_enrol_learn(s, courseid, *next, *manual);
+    return 0;
+}
+
+void moodle_course_is_new(moodle_site *s, int64_t courseid)
+{
+    moodle_course_enrol_learn(s, courseid, 0, 0);
+}
 
 static int64_t insert_row(moodle_site *s, int64_t now, const instance_row *r)
 {
-    int found;
-    db_stmt *st = moodle_read_row(s, SQL_NEXT_SORTORDER, "enrol instances", &found,
-                                  r->courseid);
-    if (found < 0)
+    int64_t sortorder;
+    int manual;
+    if (course_enrol(s, r->courseid, &sortorder, &manual) < 0)
         return -1;
-    int64_t sortorder = found ? db_col_int(st, 0) : 0;
-    if (found)
-        moodle_drain(st);
 
     int64_t id = moodle_reserve_id(s, "enrol");
     if (id < 0)
@@ -77,13 +99,15 @@ static int64_t insert_row(moodle_site *s, int64_t now, const instance_row *r)
 #undef S
 #undef NI
     types[n] = '\0';
-    st = moodle_prepared(s, id > 0 ? SQL_INSERT_ID : SQL_INSERT);
+    db_stmt *st = moodle_prepared(s, id > 0 ? SQL_INSERT_ID : SQL_INSERT);
     if (!st)
         return -1;
     if (db_execa(st, types, a) != 0)
         return moodle_fail_db(s, "cannot insert an enrol instance");
     if (id <= 0 && (id = db_last_id(st)) <= 0)
         return moodle_fail_db(s, "cannot read the new enrol instance's id");
+    moodle_course_enrol_learn(s, r->courseid, sortorder + 1,
+                              manual || strcmp(r->enrol, "manual") == 0);
     return id;
 }
 
@@ -162,8 +186,6 @@ static int plugin_defaults(moodle_site *s, const char *enrol, instance_row *r, c
 
 /* ---- add --------------------------------------------------------------------------- */
 
-static const char SQL_HAS_MANUAL[] =
-    "SELECT id FROM {enrol} WHERE courseid = ? AND enrol = 'manual'";
 static const char SQL_COHORT_EXISTS[] = "SELECT id FROM {cohort} WHERE id = ?";
 
 /* The checks add_instance() and the plugins' forms make. 0 fine, -1 refused. */
@@ -178,16 +200,13 @@ static int check_new(moodle_site *s, const moodle_instance *in, moodle_ctx *ctx)
         return r < 0 ? -1 : moodle_fail(s, "course %lld does not exist",
                                         (long long)in->courseid);
     if (strcmp(in->enrol, "manual") == 0) {
-        int found;   /* enrol_manual_plugin::add_instance(): one per course */
-        db_stmt *st = moodle_read_row(s, SQL_HAS_MANUAL, "enrol instances", &found,
-                                      in->courseid);
-        if (found < 0)
+        int64_t next;   /* enrol_manual_plugin::add_instance(): one per course */
+        int manual;
+        if (course_enrol(s, in->courseid, &next, &manual) < 0)
             return -1;
-        if (found) {
-            moodle_drain(st);
+        if (manual)
             return moodle_fail(s, "course %lld already has a manual instance",
                                (long long)in->courseid);
-        }
     } else if (strcmp(in->enrol, "cohort") == 0) {
         int found;
         db_stmt *st = moodle_read_row(s, SQL_COHORT_EXISTS, "a cohort", &found,

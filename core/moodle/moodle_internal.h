@@ -47,10 +47,21 @@ const moodle_known_ctx *moodle_ctx_known_id(moodle_site *s, int64_t id);
 const moodle_known_instance *moodle_instance_known(moodle_site *s, int64_t enrolid);
 void moodle_instance_learn(moodle_site *s, const moodle_known_instance *in);
 void moodle_instances_changed(moodle_site *s);
+/* A course's next instance sortorder and whether it has a manual instance, when known
+ * (1; 0 not known); learn after reading or adding one. */
+int moodle_course_enrol_known(moodle_site *s, int64_t courseid, int64_t *next_sortorder,
+                              int *has_manual);
+void moodle_course_enrol_learn(moodle_site *s, int64_t courseid, int64_t next_sortorder,
+                               int has_manual);
 /* The course of a group already seen (0: not known); groups_changed after a delete. */
 int64_t moodle_group_course_known(moodle_site *s, int64_t groupid);
 void moodle_group_course_learn(moodle_site *s, int64_t groupid, int64_t courseid);
 void moodle_groups_changed(moodle_site *s);
+/* 1 when this run already set the group's timemodified / the cache flag at `now` (the
+ * write would change nothing), else 0 and it is remembered as done. */
+int moodle_group_touched(moodle_site *s, int64_t groupid, int64_t now);
+int moodle_flag_set_before(moodle_site *s, const char *flagtype, const char *name,
+                           int64_t now);
 /* enrolstate.c: drops the enrolment state (a rollback, or a write it did not see). */
 void moodle_state_forget(moodle_site *s);
 

@@ -168,7 +168,9 @@ int64_t course_insert(cstate *s, ts_row *r, const crec *c, int64_t catid)
                     "cannot add the default enrol instances (it needs enrol version 2)");
         return -1;
     }
-    if (E->instance_add_defaults(s->run, id) < 0)
+    /* A course just inserted has no instance: the core need not read for it. */
+    if ((TS_API_HAS(E, instance_add_defaults_new) ? E->instance_add_defaults_new(s->run, id)
+                                                  : E->instance_add_defaults(s->run, id)) < 0)
         return -1;
     /* Last, as create_course() triggers it once the course is complete. */
     return created_event(s, id, ctx, c) == 0 ? id : -1;

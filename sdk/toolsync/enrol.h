@@ -141,6 +141,9 @@ typedef struct ts_enrol_api {
     /* A module that wrote user_enrolments, role_assignments or groups_members with its
      * own SQL calls this afterwards: the memory above is read again when next asked. */
     void (*state_changed)(ts_run *run);
+    /* instance_add_defaults for a course the module has just inserted in this run (it
+     * has no instance yet), so that nothing needs reading first. */
+    int (*instance_add_defaults_new)(ts_run *run, int64_t courseid);
 } ts_enrol_api;
 
 #ifdef __cplusplus

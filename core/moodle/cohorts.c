@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "moodle/writer.h"
+#include "moodle/knowncohorts.h"
+#include "moodle/enrolstate.h"
 
 static const char SQL_COHORT_INSERT_ID[] =
     "INSERT INTO {cohort} (id, contextid, name, idnumber, description, descriptionformat, "
@@ -47,9 +49,6 @@ int64_t moodle_cohort_create(moodle_site *s, int64_t now, int64_t contextid, con
     return id;
 }
 
-static const char SQL_COHORT_CONTEXT[] = "SELECT contextid FROM {cohort} WHERE id = ?";
-static const char SQL_CM_FIND[] =
-    "SELECT id FROM {cohort_members} WHERE cohortid = ? AND userid = ?";
 static const char SQL_CM_INSERT_ID[] =
     "INSERT INTO {cohort_members} (id, cohortid, userid, timeadded) VALUES (?, ?, ?, ?)";
 static const char SQL_CM_INSERT[] =
@@ -61,32 +60,21 @@ static const char SQL_CM_DELETE[] =
  * when the cohort does not exist. */
 static int cohort_state(moodle_site *s, int64_t cohortid, int64_t userid, moodle_ctx *ctx)
 {
-    int r;
-    db_stmt *st = moodle_read_row(s, SQL_COHORT_CONTEXT, "a cohort", &r, cohortid);
+    moodle_cohort_row c;
+    int r = moodle_cohort_read(s, cohortid, &c);
     if (r < 0)
         return -1;
     if (r == 0)
         return moodle_fail(s, "cohort %lld does not exist", (long long)cohortid);
-    int64_t contextid = db_col_int(st, 0);
-    moodle_drain(st);
+    int64_t contextid = c.contextid;
+    moodle_cohort_row_free(&c);
     r = moodle_ctx_get(s, contextid, ctx);
     if (r < 0)
         return -1;
     if (r > 0)
         return moodle_fail(s, "context %lld of cohort %lld does not exist",
                            (long long)contextid, (long long)cohortid);
-
-    st = moodle_prepared(s, SQL_CM_FIND);
-    if (!st)
-        return -1;
-    if (db_exec(st, "ii", cohortid, userid) != 0)
-        return moodle_fail_db(s, "cannot read cohort members");
-    r = db_next(st);
-    if (r < 0)
-        return moodle_fail_db(s, "cannot read cohort members");
-    if (r > 0)
-        moodle_drain(st);
-    return r;
+    return moodle_state_cm(s, cohortid, userid);
 }
 
 /* Is `item` one of the comma-separated names of `list`? */
@@ -104,12 +92,6 @@ static int in_list(const char *list, const char *item)
     }
     return 0;
 }
-
-/* One cohort enrol instance, read before anything is written. */
-typedef struct {
-    int64_t id, courseid, roleid, groupid;
-    int role_exists;
-} cohort_link;
 
 static const char SQL_LINKS_ENABLED[] =
     "SELECT e.id, e.courseid, e.roleid, e.customint2, r.id FROM {enrol} e "
@@ -160,8 +142,6 @@ static int read_links(moodle_site *s, const char *sql, int64_t cohortid, cohort_
 
 static const char SQL_GROUP_IN_COURSE[] =
     "SELECT id FROM {groups} WHERE id = ? AND courseid = ?";
-static const char SQL_GM_IS_MEMBER[] =
-    "SELECT id FROM {groups_members} WHERE groupid = ? AND userid = ?";
 
 
 int moodle_cohort_enrol_link(moodle_site *s, int64_t now, int64_t enrolid, int64_t courseid,
@@ -171,12 +151,14 @@ int moodle_cohort_enrol_link(moodle_site *s, int64_t now, int64_t enrolid, int64
         return -1;
     if (!groupid)
         return 0;
-    int r = moodle_row_exists(s, SQL_GM_IS_MEMBER, groupid, userid);
-    if (r != 0)
-        return r < 0 ? -1 : 0;
-    r = moodle_row_exists(s, SQL_GROUP_IN_COURSE, groupid, courseid);
+    int r = moodle_group_course_known(s, groupid) == courseid ? 1
+          : moodle_row_exists(s, SQL_GROUP_IN_COURSE, groupid, courseid);
     if (r <= 0)
         return r;
+    moodle_group_course_learn(s, groupid, courseid);
+    r = moodle_state_gm(s, courseid, groupid, userid, NULL);
+    if (r != 0)
+        return r < 0 ? -1 : 0;
     return moodle_group_add_member(s, now, groupid, userid, "enrol_cohort", enrolid) < 0 ? -1
                                                                                          : 0;
 }
@@ -186,10 +168,21 @@ static int observer_added(moodle_site *s, int64_t now, int64_t cohortid, int64_t
 {
     if (!in_list(moodle_config(s, "enrol_plugins_enabled"), "cohort"))
         return 0;
-    cohort_link *links;
+    const cohort_links *known = moodle_cohort_links_known(s, cohortid);
+    cohort_link *links = NULL;
     size_t n;
-    if (read_links(s, SQL_LINKS_ENABLED, cohortid, &links, &n) < 0)
-        return -1;
+    if (known) {
+        n = known->n;
+        links = n ? malloc(n * sizeof *links) : NULL;
+        if (n && !links)
+            return moodle_fail(s, "out of memory");
+        if (n)
+            memcpy(links, known->v, n * sizeof *links);   /* writes below may drop it */
+    } else {
+        if (read_links(s, SQL_LINKS_ENABLED, cohortid, &links, &n) < 0)
+            return -1;
+        moodle_cohort_links_learn(s, cohortid, links, n);
+    }
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         cohort_link *l = &links[i];
@@ -218,6 +211,7 @@ int moodle_cohort_add_member(moodle_site *s, int64_t now, int64_t cohortid, int6
     id = moodle_insert(s, SQL_CM_INSERT_ID, SQL_CM_INSERT, "iiii", id, cohortid, userid, now);
     if (id < 0)
         return -1;
+    moodle_state_cm_set(s, cohortid, userid, 1);
     if (moodle_core_event(s, now, "cohort_member_added", "c", "cohort", cohortid, &ctx, userid,
                     "null") < 0)
         return -1;
@@ -294,6 +288,7 @@ int moodle_cohort_remove_member(moodle_site *s, int64_t now, int64_t cohortid, i
     if (moodle_exec(s, SQL_CM_DELETE, "cannot delete a cohort membership", "ii", cohortid,
                    userid) < 0)
         return -1;
+    moodle_state_cm_set(s, cohortid, userid, 0);
     if (moodle_core_event(s, now, "cohort_member_removed", "d", "cohort", cohortid, &ctx, userid,
                     "null") < 0)
         return -1;

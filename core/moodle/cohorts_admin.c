@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "moodle/writer.h"
+#include "moodle/knowncohorts.h"
+#include "moodle/enrolstate.h"
 
 static const char SQL_COHORT_READ[] =
     "SELECT contextid, name, idnumber, description FROM {cohort} WHERE id = ?";
@@ -30,6 +32,8 @@ void moodle_cohort_row_free(moodle_cohort_row *c)
 int moodle_cohort_read(moodle_site *s, int64_t cohortid, moodle_cohort_row *out)
 {
     memset(out, 0, sizeof *out);
+    if (moodle_cohort_known(s, cohortid, out))
+        return 1;
     int found;
     db_stmt *st = moodle_read_row(s, SQL_COHORT_READ, "a cohort", &found, cohortid);
     if (found <= 0)
@@ -40,6 +44,7 @@ int moodle_cohort_read(moodle_site *s, int64_t cohortid, moodle_cohort_row *out)
     out->idnumber = dup_or_null(db_col_text(st, 2));
     out->description = dup_or_null(db_col_text(st, 3));
     moodle_drain(st);
+    moodle_cohort_learn(s, out);
     return 1;
 }
 
@@ -75,6 +80,7 @@ int moodle_cohort_update(moodle_site *s, int64_t now, int64_t cohortid, int64_t 
                  differs(idnumber, c.idnumber) || differs(description, c.description);
     int rc = 0;
     if (change) {
+        moodle_cohort_forget_one(s, cohortid);   /* read again, as written, when asked */
         int64_t ctxid = contextid > 0 ? contextid : c.contextid;
         moodle_ctx ctx;
         r = moodle_ctx_get(s, ctxid, &ctx);
@@ -137,6 +143,8 @@ int moodle_cohort_delete(moodle_site *s, int64_t now, int64_t cohortid)
         return r < 0 ? -1 : moodle_fail(s, "context %lld of cohort %lld does not exist",
                                         (long long)contextid, (long long)cohortid);
     /* cohort_delete_cohort(): the members go without an event each, then the row. */
+    moodle_cohort_forget_one(s, cohortid);
+    moodle_state_forget(s);   /* its members go with it */
     if (moodle_exec(s, SQL_CM_DELETE_ALL, "cannot delete cohort members", "i", cohortid) < 0 ||
         moodle_exec(s, SQL_COHORT_DELETE, "cannot delete a cohort", "i", cohortid) < 0 ||
         moodle_core_event(s, now, "cohort_deleted", "d", "cohort", cohortid, &ctx, 0,

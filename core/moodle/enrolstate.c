@@ -33,6 +33,8 @@ struct moodle_enrolstate {
     ts_map *enrolled;       /* "courseid:userid" -> number of enrolments (as a pointer)  */
     ts_map *ra;             /* "contextid:userid" -> ra_list *                           */
     ts_map *gm;             /* "groupid:userid" -> ks_gm *                               */
+    imap *cohorts;          /* cohort id -> 1 once its members have been read            */
+    ts_map *cm;             /* "cohortid:userid" -> non-NULL for a member                */
     size_t rows;
 };
 
@@ -61,6 +63,8 @@ void moodle_state_forget(moodle_site *s)
     map_clear(k->enrolled, noop);
     map_clear(k->ra, free_ra);
     map_clear(k->gm, free);
+    imap_clear(k->cohorts);
+    map_clear(k->cm, noop);
     k->rows = 0;
 }
 
@@ -74,6 +78,8 @@ void moodle_state_free(moodle_site *s)
     map_free(k->enrolled, noop);
     map_free(k->ra, free_ra);
     map_free(k->gm, free);
+    imap_free(k->cohorts);
+    map_free(k->cm, noop);
     free(k);
     s->state = NULL;
 }
@@ -89,8 +95,11 @@ static struct moodle_enrolstate *state(moodle_site *s)
         k->enrolled = map_new();
         k->ra = map_new();
         k->gm = map_new();
+        k->cohorts = imap_new();
+        k->cm = map_new();
         s->state = k;
-        if (!k->loaded || !k->ue || !k->enrolled || !k->ra || !k->gm) {
+        if (!k->loaded || !k->ue || !k->enrolled || !k->ra || !k->gm || !k->cohorts ||
+            !k->cm) {
             moodle_state_free(s);
             return NULL;
         }
@@ -353,4 +362,52 @@ void moodle_state_gm_set(moodle_site *s, int64_t courseid, int64_t groupid, int6
     void **slot = map_slot(s->state->gm, key);
     free(*slot);
     *slot = NULL;
+}
+
+/* ---- cohort members -------------------------------------------------------------------------- */
+
+static const char SQL_COHORT_MEMBERS[] =
+    "SELECT userid FROM {cohort_members} WHERE cohortid = ?";
+
+int moodle_state_cm(moodle_site *s, int64_t cohortid, int64_t userid)
+{
+    struct moodle_enrolstate *k = state(s);
+    if (!k)
+        return moodle_fail(s, "out of memory");
+    char key[48];
+    if (!imap_get(k->cohorts, cohortid, NULL)) {
+        if (k->rows > STATE_MAX)
+            moodle_state_forget(s);
+        db_stmt *st = moodle_prepared(s, SQL_COHORT_MEMBERS);
+        if (!st)
+            return -1;
+        if (db_exec(st, "i", cohortid) != 0)
+            return moodle_fail_db(s, "cannot read cohort members");
+        int r;
+        while ((r = db_next(st)) > 0) {
+            key2(key, cohortid, db_col_int(st, 0));
+            *map_slot(k->cm, key) = k;   /* any non-NULL pointer marks a member */
+            k->rows++;
+        }
+        if (r < 0 || imap_put(k->cohorts, cohortid, 1) < 0) {
+            moodle_state_forget(s);
+            return r < 0 ? moodle_fail_db(s, "cannot read cohort members")
+                         : moodle_fail(s, "out of memory");
+        }
+    }
+    key2(key, cohortid, userid);
+    return map_get(k->cm, key) != NULL;
+}
+
+void moodle_state_cm_set(moodle_site *s, int64_t cohortid, int64_t userid, int member)
+{
+    struct moodle_enrolstate *k = s->state;
+    if (!k || !imap_get(k->cohorts, cohortid, NULL))
+        return;
+    char key[48];
+    key2(key, cohortid, userid);
+    void **slot = map_slot(k->cm, key);
+    if (member && !*slot)
+        k->rows++;
+    *slot = member ? k : NULL;
 }

@@ -49,6 +49,10 @@ void moodle_state_ra_gone(moodle_site *s, int64_t courseid, int64_t contextid,
 void moodle_state_gm_set(moodle_site *s, int64_t courseid, int64_t groupid, int64_t userid,
                          const ks_gm *gm);
 
+/* Is the user a member of the cohort?  The first question reads its members. */
+int moodle_state_cm(moodle_site *s, int64_t cohortid, int64_t userid);
+void moodle_state_cm_set(moodle_site *s, int64_t cohortid, int64_t userid, int member);
+
 void moodle_state_free(moodle_site *s);
 
 #endif

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "moodle/writer.h"
+#include "moodle/knowncohorts.h"
 
 /* A nullable integer column left NULL. */
 #define NONE INT64_MIN
@@ -263,6 +264,8 @@ int64_t moodle_instance_add(moodle_site *s, int64_t now, const moodle_instance *
     if (id < 0 || instance_event(s, now, "enrol_instance_created", "c", id, &ctx,
                                  in->enrol) < 0)
         return -1;
+    if (strcmp(in->enrol, "cohort") == 0)
+        moodle_cohort_links_changed(s);
     /* enrol_cohort_sync() / enrol_meta_sync() for the course, as add_instance() runs. */
     if (strcmp(in->enrol, "cohort") == 0 && moodle_cohort_sync_instance(s, now, id) < 0)
         return -1;
@@ -360,6 +363,7 @@ int moodle_instance_set_status(moodle_site *s, int64_t now, int64_t enrolid, int
         return 0;
     /* update_status() rewrites the record as read: timemodified stays. */
     moodle_instances_changed(s);
+    moodle_cohort_links_changed(s);
     if (moodle_exec(s, SQL_SET_STATUS, "cannot update an enrol instance", "ii",
                     (int64_t)status, enrolid) < 0 ||
         instance_event(s, now, "enrol_instance_updated", "u", enrolid, &ctx, enrol) < 0 ||
@@ -472,6 +476,7 @@ int moodle_instance_delete(moodle_site *s, int64_t now, int64_t enrolid)
         return r < 0 ? -1 : 0;
     snprintf(component, sizeof component, "enrol_%s", enrol);
     moodle_instances_changed(s);
+    moodle_cohort_links_changed(s);
     moodle_state_forget(s);   /* its enrolments, roles and memberships go with it */
     if (delete_owned(s, now, enrolid, component) < 0 ||
         moodle_exec(s, SQL_INSTANCE_DELETE, "cannot delete an enrol instance", "i",

@@ -64,6 +64,8 @@ int moodle_flag_set_before(moodle_site *s, const char *flagtype, const char *nam
                            int64_t now);
 /* enrolstate.c: drops the enrolment state (a rollback, or a write it did not see). */
 void moodle_state_forget(moodle_site *s);
+/* knowncohorts.c: drops what is known of cohorts (a rollback). */
+void moodle_cohorts_forget(moodle_site *s);
 
 /* context.c: the deferred part of context creation. */
 int moodle_ctx_flush(moodle_site *s);
@@ -98,6 +100,7 @@ struct moodle_site {
 
     struct moodle_known *known;     /* contexts, instances, groups (known.c) */
     struct moodle_enrolstate *state; /* enrolments of the courses touched (enrolstate.c) */
+    struct moodle_known_cohorts *cohorts;   /* cohort rows and instances (knowncohorts.c) */
 
     /* Every statement of core/moodle, keyed by its SQL text (moodle_prepared). */
     struct moodle_stmt_slot { char *sql; db_stmt *st; } stmts[MOODLE_STMT_SLOTS];

@@ -6,6 +6,7 @@
 #include <string.h>
 #include "moodle/moodle_internal.h"
 #include "moodle/enrolstate.h"
+#include "moodle/knowncohorts.h"
 #include "moodle/enrol.h"
 
 static char *xstrdup(const char *s)
@@ -307,6 +308,7 @@ void moodle_close(moodle_site *s)
     free(s->release);
     moodle_known_free(s);
     moodle_state_free(s);
+    moodle_cohorts_free(s);
     moodle_table_cols_free(s->tables, s->ntables);
     free(s->tables);
     moodle_meta_free(s);
@@ -326,6 +328,7 @@ void moodle_forget(moodle_site *s)
 {
     moodle_known_forget(s);
     moodle_state_forget(s);
+    moodle_cohorts_forget(s);
     moodle_events_discard(s);
     moodle_ctx_discard(s);
     moodle_meta_forget(s);   /* a rolled-back meta instance, or sync, is no more */

@@ -81,6 +81,7 @@ int64_t cohort_for_add(cstate *s, ts_row *row, int64_t found, const char *primar
  * cohorts left empty (never a component's), each reported on the file. */
 void touch_record(cstate *s, int64_t cohortid, long line);
 void touch_rollback(ts_run *run, void *st);
+void touch_prefetch_failed(cstate *s, ts_row *const *rows, size_t n);
 int syncdelete_end(ts_run *run, void *st);
 
 /* cohortscourses.csv (bindings.c). */

@@ -25,6 +25,8 @@ int members_prefetch(ts_run *run, void *st, ts_row *const *rows, size_t n)
         keys[i] = given(rows[i], s->userid);
     int rc = R->user_prefetch(run, s->user_by, TS_ANY_HOST, keys, n);
     free(keys);
+    if (rc != 0)
+        touch_prefetch_failed(s, rows, n);
     return rc == 0 ? TS_DONE : TS_ERR;
 }
 

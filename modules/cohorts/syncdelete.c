@@ -11,7 +11,10 @@
  * so an entry cannot be confirmed when its batch commits; instead a row that is undone
  * takes its entries with it: the core calls rollback() right after the row it undoes
  * (a replayed row) or after the last row of a batch it undoes, whose other rows it then
- * replays, each either recording again or being undone in its turn.
+ * replays, each either recording again or being undone in its turn.  One case escapes:
+ * when a replay's prefetch fails after a failed row, the core fails the whole batch
+ * without telling the module about the rows replayed before; their entries stay (a
+ * cohort they emptied, if still empty, may then be deleted though their lines failed).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,12 +38,12 @@ void touch_record(cstate *s, int64_t cohortid, long line)
     s->touched[s->ntouched++] = (touched){ cohortid, line };
 }
 
-/* Forgets what the row of `line` touched (the row was undone). */
-static void touch_forget_line(cstate *s, long line)
+/* Forgets what the rows of lines `from` to `to` touched (they were undone). */
+static void touch_forget(cstate *s, long from, long to)
 {
     size_t k = 0;
     for (size_t i = 0; i < s->ntouched; i++)
-        if (s->touched[i].line != line)
+        if (s->touched[i].line < from || s->touched[i].line > to)
             s->touched[k++] = s->touched[i];
     s->ntouched = k;
 }
@@ -50,7 +53,15 @@ void touch_rollback(ts_run *run, void *st)
     (void)run;
     cstate *s = st;
     if (s->last_line > 0)
-        touch_forget_line(s, s->last_line);
+        touch_forget(s, s->last_line, s->last_line);
+}
+
+/* A failed prefetch fails its rows without a rollback() when it is a replay's: what the
+ * first pass over them recorded goes (rows come in line order, the batch's last). */
+void touch_prefetch_failed(cstate *s, ts_row *const *rows, size_t n)
+{
+    if (n > 0)
+        touch_forget(s, RT->line(rows[0]), RT->line(rows[n - 1]));
 }
 
 static int by_cohort(const void *a, const void *b)

@@ -21,6 +21,12 @@ extern const ts_cohorts_api *C;
 
 enum { HK_COHORTS = 1, HK_BINDINGS };
 
+/* A cohort a line of the cohort file touched (syncdelete.c). */
+typedef struct {
+    int64_t cohortid;
+    long line;
+} touched;
+
 typedef struct {
     ts_run *run;
     int kind;
@@ -29,6 +35,7 @@ typedef struct {
     ts_by course_by;        /* courseidentifier (binding file)                         */
     ts_by role_by;          /* roleidentifier (binding file)                           */
     int autocreate;
+    int syncdelete;         /* cohorts.syncdelete: delete the cohorts the file emptied */
 
     /* cohorts.csv: header index of each column, -1 when absent */
     long cmd, cid, cidnumber, cname, userid, cdescription, ccatcontext, ccatcontextidnumber,
@@ -38,6 +45,12 @@ typedef struct {
 
     /* cohortscourses.csv */
     long b_cohort, b_course, b_role, b_enrol, b_makegroup;
+
+    /* syncdelete: what the applied lines touched, and the line called last */
+    touched *touched;
+    size_t ntouched, captouched;
+    long last_line;
+    int64_t touch;          /* the cohort the current line touched, 0 none            */
 } cstate;
 
 /* Column declarations (module.c). */
@@ -62,6 +75,14 @@ int members_row(ts_run *run, void *st, ts_row *row);
 /* add: the cohort found, created (autocreate) or updated from the line's data columns.
  * The cohort id (> 0), or TS_ERR with the reason on the row. */
 int64_t cohort_for_add(cstate *s, ts_row *row, int64_t found, const char *primary);
+
+/* cohorts.syncdelete (syncdelete.c): members_row records the cohort a successful line
+ * touched; rollback forgets the entries of the line undone; end_file deletes the touched
+ * cohorts left empty (never a component's), each reported on the file. */
+void touch_record(cstate *s, int64_t cohortid, long line);
+void touch_rollback(ts_run *run, void *st);
+void touch_prefetch_failed(cstate *s, ts_row *const *rows, size_t n);
+int syncdelete_end(ts_run *run, void *st);
 
 /* cohortscourses.csv (bindings.c). */
 int bindings_prefetch(ts_run *run, void *st, ts_row *const *rows, size_t n);

@@ -25,6 +25,8 @@ int members_prefetch(ts_run *run, void *st, ts_row *const *rows, size_t n)
         keys[i] = given(rows[i], s->userid);
     int rc = R->user_prefetch(run, s->user_by, TS_ANY_HOST, keys, n);
     free(keys);
+    if (rc != 0)
+        touch_prefetch_failed(s, rows, n);
     return rc == 0 ? TS_DONE : TS_ERR;
 }
 
@@ -47,19 +49,24 @@ static int64_t member(cstate *s, ts_row *row, const char *key)
 static int do_add(cstate *s, ts_row *row, int64_t cohortid, const char *primary,
                   int64_t userid, const char *ukey)
 {
+    int created = cohortid == 0;
     cohortid = cohort_for_add(s, row, cohortid, primary);
     if (cohortid <= 0)
         return TS_ERR;
+    if (created)
+        s->touch = cohortid;
     if (userid > 0) {
         int rc = C->add_member(s->run, cohortid, userid);
         if (rc < 0)
             return TS_ERR;
-        if (rc > 0)
+        if (rc > 0) {
+            s->touch = cohortid;
             RT->outcome(row, TS_OK, "cohortmemberadded", "userid", "%s added to cohort '%s'",
                         ukey, primary);
-        else
+        } else {
             RT->outcome(row, TS_SKIP, "cohortalreadymember", "userid",
                         "%s already member of cohort '%s'", ukey, primary);
+        }
     }
     if (RT->row_status(row) < 0)
         RT->outcome(row, TS_SKIP, "cohortuptodate", s->primary_name, "cohort '%s' up to date",
@@ -79,12 +86,14 @@ static int do_del(cstate *s, ts_row *row, int64_t cohortid, const char *primary,
         int rc = C->remove_member(s->run, cohortid, userid);
         if (rc < 0)
             return TS_ERR;
-        if (rc > 0)
+        if (rc > 0) {
+            s->touch = cohortid;
             RT->outcome(row, TS_OK, "cohortmemberremoved", "userid",
                         "%s removed from cohort '%s'", ukey, primary);
-        else
+        } else {
             RT->outcome(row, TS_SKIP, "cohortnotmember", "userid",
                         "%s is not a member of cohort '%s'", ukey, primary);
+        }
         return TS_DONE;
     }
     /* No userid on the line: the cohort itself goes, with its course bindings. */
@@ -105,18 +114,19 @@ static int do_free(cstate *s, ts_row *row, int64_t cohortid, const char *primary
     int64_t n = C->cohort_free(s->run, cohortid);
     if (n < 0)
         return TS_ERR;
-    if (n > 0)
+    if (n > 0) {
+        s->touch = cohortid;
         RT->outcome(row, TS_OK, "cohortfreed", s->primary_name,
                     "cohort '%s' freed (%lld members removed)", primary, (long long)n);
-    else
+    } else {
         RT->outcome(row, TS_SKIP, "cohortfreed", s->primary_name, "cohort '%s' has no member",
                     primary);
+    }
     return TS_DONE;
 }
 
-int members_row(ts_run *run, void *st, ts_row *row)
+static int apply_line(ts_run *run, cstate *s, ts_row *row)
 {
-    cstate *s = st;
     const char *cmd = given(row, s->cmd);
     if (!cmd)
         cmd = "add";
@@ -147,4 +157,17 @@ int members_row(ts_run *run, void *st, ts_row *row)
     if (del)
         return do_del(s, row, cohortid, primary, userid, ukey);
     return do_free(s, row, cohortid, primary);
+}
+
+/* A line, and what it touched for cohorts.syncdelete: only a line that stays applied
+ * counts (a refused one wrote nothing; an undone one is forgotten by rollback). */
+int members_row(ts_run *run, void *st, ts_row *row)
+{
+    cstate *s = st;
+    s->touch = 0;
+    s->last_line = RT->line(row);
+    int rc = apply_line(run, s, row);
+    if (s->syncdelete && s->touch > 0 && rc == TS_DONE && RT->row_status(row) != TS_ERROR)
+        touch_record(s, s->touch, s->last_line);
+    return rc;
 }

@@ -36,6 +36,9 @@ static const ts_option OPTIONS[] = {
     { "roleidentifier", TS_OPT_CHOICE, "shortname", ROLEIDS,
       "meaning of the binding file's role column: id or shortname" },
     { "autocreate", TS_OPT_BOOL, "true", NULL, "add: create a missing cohort" },
+    { "syncdelete", TS_OPT_BOOL, "false", NULL,
+      "after the cohort file: delete the cohorts its lines touched that are left empty "
+      "(never a component's), with their cohort enrol instances" },
     { NULL, 0, NULL, NULL, NULL }
 };
 
@@ -112,7 +115,10 @@ static ts_by choice_by(ts_run *run, const char *option)
 
 static void free_state(void *state)
 {
-    free(state);
+    cstate *s = state;
+    if (s)
+        free(s->touched);
+    free(s);
 }
 
 static int begin(ts_run *run, void **state, int kind)
@@ -127,6 +133,7 @@ static int begin(ts_run *run, void **state, int kind)
     s->course_by = choice_by(run, "courseidentifier");
     s->role_by = choice_by(run, "roleidentifier");
     s->autocreate = RT->conf_bool(run, "autocreate");
+    s->syncdelete = kind == HK_COHORTS && RT->conf_bool(run, "syncdelete");
 #define COL(f, name) s->f = RT->column_index(run, name)
     COL(cmd, "cmd"); COL(cid, "cid"); COL(cidnumber, "cidnumber"); COL(cname, "cname");
     COL(userid, "userid"); COL(cdescription, "cdescription"); COL(ccatcontext, "ccatcontext");
@@ -155,13 +162,15 @@ static int begin_cohorts(ts_run *run, void **state) { return begin(run, state, H
 static int begin_bindings(ts_run *run, void **state) { return begin(run, state, HK_BINDINGS); }
 
 /* What the handlers learn lives in the core's resolver, which forgets failed rows by
- * itself: no rollback callback is needed. */
+ * itself; the cohort file's rollback only drops what syncdelete recorded of the line
+ * undone, and its end_file deletes the cohorts the file emptied (both no-ops when
+ * cohorts.syncdelete is off). */
 static const ts_handler HANDLERS[] = {
     { TS_HANDLER_HEADER, .name = "cohorts", .default_file = "cohorts.csv",
       .summary = "cohorts and their members (tool_sync cohort sync)",
       .location_option = "filelocation", .lock_name = "cohorts", .columns = COHORTS_COLUMNS,
       .begin_file = begin_cohorts, .prefetch = members_prefetch, .row = members_row,
-      .free_state = free_state },
+      .rollback = touch_rollback, .end_file = syncdelete_end, .free_state = free_state },
     { TS_HANDLER_HEADER, .name = "cohorts-courses", .default_file = "cohortscourses.csv",
       .summary = "cohort enrol instances in courses (tool_sync cohort bindings)",
       .location_option = "coursebindingfilelocation", .lock_name = "cohorts",

@@ -6,7 +6,8 @@
 # then TS_BENCH_COHORT_LINES membership lines (default 100,000: each account joins ten
 # cohorts, each cohort gets 100 members), each enrolling its user in the cohort's course
 # (user_enrolments and a role assignment owned by enrol_cohort), then the same file
-# again (nothing to do).
+# again (nothing to do); last, with cohorts.syncdelete on, a file freeing the 1,000
+# cohorts, which its end deletes with their enrol instances.
 
 BENCH_MODULES+=(cohorts)
 BENCH_HOOKS+=(bench_cohorts)
@@ -54,4 +55,12 @@ bench_cohorts() {
     measure "cohorts bind 1000 (500 crs)" "$b" "$d/cohortscourses.csv" cohorts-courses
     measure "cohorts $COHORT_LINES members" "$b" "$d/members.csv" cohorts
     measure "cohorts members re-run" "$b" "$d/members.csv" cohorts
+    # cohorts.syncdelete: every cohort freed (100 members each, unenrolled), so that the
+    # end of the file deletes the 1,000 with their enrol instances.
+    awk 'BEGIN { print "cmd;cidnumber"; for (k = 1; k <= 1000; k++) print "free;BH" k }' \
+        >"$d/free.csv"
+    cp "$T/$b.conf" "$d/$b.conf"
+    printf 'cohorts {\n    syncdelete = true\n}\n' >>"$T/$b.conf"
+    measure "cohorts free 1000 + syncdelete" "$b" "$d/free.csv" cohorts
+    cp "$d/$b.conf" "$T/$b.conf"
 }

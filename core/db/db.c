@@ -256,6 +256,8 @@ int db_execa(db_stmt *st, const char *types, const db_arg *args)
     }
     if (st->verb != DB_VERB_SELECT)
         d->writes++;
+    else
+        d->reads++;
     if (st->stats_slot >= 0)
         d->stats[st->stats_slot].inserted++;
     return d->drv->execa(st, types, args);
@@ -300,6 +302,7 @@ int64_t db_reserve_id(db *d, const char *table)
 }
 
 uint64_t db_write_count(const db *d) { return d ? d->writes : 0; }
+uint64_t db_read_count(const db *d) { return d ? d->reads : 0; }
 void db_write_count_reset(db *d) { if (d) d->writes = 0; }
 
 int db_set_pipeline(db *d, int on)

@@ -91,6 +91,9 @@ int64_t db_reserve_id(db *d, const char *table);
  * was last reset: the batch runner uses it to know whether a failed row left writes. */
 uint64_t db_write_count(const db *d);
 void db_write_count_reset(db *d);
+/* Number of SELECT statements run since the connection opened (each one a round trip):
+ * the unit tests count what the per-run caches of core/moodle save. */
+uint64_t db_read_count(const db *d);
 
 /* PostgreSQL only: queue writes (1, the default) or wait for each answer (0; slower,
  * errors then surface at the failing db_exec).  Returns the previous setting; other

@@ -26,6 +26,7 @@ struct db {
     ts_db_kind kind;
     char *prefix;
     uint64_t writes;
+    uint64_t reads;         /* SELECTs run: what the caches save is counted in tests */
     db_table_stats stats[DB_STATS_TABLES];
     int nstats;
     int lost;              /* the last error meant the connection is gone */

@@ -33,6 +33,10 @@ typedef struct {
  * Returns 0 when a file was found, 1 when not (choice->status says why), -1 on error. */
 int fs_choose(const char *root, const char *location, const char *default_name,
               fs_choice *choice);
+/* The same; a wildcard only matches names that sort after `after` (NULL or "": all),
+ * so that a run working through every match never takes one twice, moved or not. */
+int fs_choose_after(const char *root, const char *location, const char *default_name,
+                    const char *after, fs_choice *choice);
 
 /* Captures the drop directory into the area root (spec 00 §2.2).  Returns the number of
  * files moved, 0 when alock.txt holds the capture back, -1 on error.  Warnings (old

@@ -179,7 +179,7 @@ static void set_found(fs_choice *c, const target *t, const char *name)
 }
 
 /* Wildcard: the first match in byte order; the next ones go to `others`. */
-static int choose_pattern(const target *t, fs_choice *c)
+static int choose_pattern(const target *t, const char *after, fs_choice *c)
 {
     DIR *d;
     struct dirent *e;
@@ -199,6 +199,8 @@ static int choose_pattern(const target *t, fs_choice *c)
         char path[PATH_MAX];
         if (fnmatch(t->name, e->d_name, FNM_PERIOD) != 0 || is_excluded_name(e->d_name))
             continue;
+        if (after && *after && strcmp(e->d_name, after) <= 0)
+            continue;       /* worked on earlier in this invocation */
         if (fs_join(path, sizeof path, t->folder, e->d_name) != 0 || !is_regular(path))
             continue;
         if (n == cap) {
@@ -241,7 +243,7 @@ nomatch:
 }
 
 /* One candidate: 0 found, 1 not found (status set), -1 invalid location. */
-static int choose_one(const char *root, const char *loc, fs_choice *c)
+static int choose_one(const char *root, const char *loc, const char *after, fs_choice *c)
 {
     target t;
     memset(&t, 0, sizeof t);
@@ -252,7 +254,7 @@ static int choose_one(const char *root, const char *loc, fs_choice *c)
         return -1;
     }
     if (has_wildcard(t.name))
-        return choose_pattern(&t, c);
+        return choose_pattern(&t, after, c);
 
     char path[PATH_MAX];
     if (fs_join(path, sizeof path, t.folder, t.name) != 0) {
@@ -287,6 +289,12 @@ static void trimmed(const char *s, size_t l, char *out, size_t len)
 int fs_choose(const char *root, const char *location, const char *default_name,
               fs_choice *choice)
 {
+    return fs_choose_after(root, location, default_name, NULL, choice);
+}
+
+int fs_choose_after(const char *root, const char *location, const char *default_name,
+                    const char *after, fs_choice *choice)
+{
     char aroot[PATH_MAX], loc[PATH_MAX];
 
     memset(choice, 0, sizeof *choice);
@@ -312,7 +320,7 @@ int fs_choose(const char *root, const char *location, const char *default_name,
         return -1;
     }
     if (!strchr(loc, ','))
-        return choose_one(aroot, loc, choice);
+        return choose_one(aroot, loc, after, choice);
 
     /* "a,b,c": the first candidate that exists.  When none does, the display lists
      * them all for the filenotfound message. */
@@ -324,7 +332,7 @@ int fs_choose(const char *root, const char *location, const char *default_name,
         char cand[PATH_MAX];
         trimmed(p, l, cand, sizeof cand);
         if (*cand) {
-            int r = choose_one(aroot, cand, choice);
+            int r = choose_one(aroot, cand, after, choice);
             if (r <= 0)
                 return r;
             size_t tl = strlen(tried);

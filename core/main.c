@@ -198,7 +198,7 @@ static int cmd_run(engine *e, int argc, char **argv)
     }
     /* The drop directory is captured by each run, under its reservation. */
     if (argc == 1)
-        return run_handler(e, he, NULL);
+        return run_waiting(e, he);
     int worst = TS_EXIT_OK;
     for (int i = 1; i < argc; i++) {
         int rc = run_handler(e, he, argv[i]);

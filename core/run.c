@@ -181,7 +181,10 @@ static int journey_end(journey *j, int status)
     return j->output_lost ? TS_EXIT_FATAL : status;
 }
 
-int run_handler(engine *e, handler_entry *he, const char *explicit_file)
+/* One journey (a wildcard taking only names after `after`); *chosen gets the file it
+ * worked on ("" when none was waiting). */
+static int run_one(engine *e, handler_entry *he, const char *explicit_file, const char *after,
+                   char *chosen, size_t len)
 {
     ts_run run, *r = &run;
     journey j;
@@ -196,6 +199,35 @@ int run_handler(engine *e, handler_entry *he, const char *explicit_file)
     j.r = r;
     j.e = e;
     j.root = config_global_str(e->cfg, "syncdir");
+    j.after = after;
     current_run = r;
-    return journey_end(&j, run_steps(&j, explicit_file));
+    int st = journey_end(&j, run_steps(&j, explicit_file));
+    snprintf(chosen, len, "%.4000s", r->path);
+    return st;
+}
+
+int run_handler(engine *e, handler_entry *he, const char *explicit_file)
+{
+    char chosen[4096];
+    return run_one(e, he, explicit_file, NULL, chosen, sizeof chosen);
+}
+
+int run_waiting(engine *e, handler_entry *he)
+{
+    char chosen[4096], previous[4096] = "";
+    int worst = TS_EXIT_OK;
+    for (;;) {
+        /* After the first, only names after the last one done: a file left in place
+         * (no archive, no cleanup, a dry run) is not taken twice. */
+        const char *slash = strrchr(previous, '/');
+        int st = run_one(e, he, NULL, slash ? slash + 1 : previous, chosen, sizeof chosen);
+        if (st > worst)
+            worst = st;
+        /* Done: one file asked, nothing (more) waiting, a fatal error, or the same file
+         * again (not a wildcard: the location names one file). */
+        if (!(he->h->flags & TS_H_EVERY_MATCH) || !chosen[0] || st == TS_EXIT_FATAL ||
+            strcmp(chosen, previous) == 0)
+            return worst;
+        snprintf(previous, sizeof previous, "%s", chosen);
+    }
 }

@@ -136,7 +136,7 @@ int step_choose(journey *j, const char *explicit_file)
             ? config_module_str(j->e->cfg, r->he->mod->desc->name, r->h->location_option) : "";
         fs_choice ch;
         memset(&ch, 0, sizeof ch);
-        int rc = fs_choose(j->root, location, r->h->default_file, &ch);
+        int rc = fs_choose_after(j->root, location, r->h->default_file, j->after, &ch);
         if (rc < 0) {
             ts_logf(TS_LOG_ERROR, "%s: invalid location '%s' (%s)", r->h->name,
                     *location ? location : r->h->default_file, ch.status);

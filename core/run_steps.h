@@ -19,6 +19,8 @@ typedef struct journey {
     ts_run *r;
     engine *e;
     const char *root;          /* syncdir                                           */
+    const char *after;         /* a wildcard takes only names after this one (a run
+                                  working through every match: the last one done)   */
     fs_lock *lock;             /* held from step_reserve on                         */
     char stale[4096];          /* file a crashed previous run left unfinished       */
     int crashed;               /* the previous holder of the reservation died       */

@@ -188,7 +188,7 @@ static const ts_handler HANDLER = {
     TS_HANDLER_HEADER, .name = "pictures",
     .summary = "user pictures from userpictures_*.zip archives",
     .default_file = "userpictures_*.zip", .location_option = "filelocation",
-    .columns = COLUMNS, .flags = TS_H_ARCHIVE, .begin_file = begin, .prefetch = prefetch,
+    .columns = COLUMNS, .flags = TS_H_ARCHIVE | TS_H_EVERY_MATCH, .begin_file = begin, .prefetch = prefetch,
     .row = row, .free_state = free_state,
     .description =
         "Each image of the archive (JPEG, PNG or GIF) is named after its user by\n"

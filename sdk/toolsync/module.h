@@ -167,6 +167,11 @@ typedef struct ts_handler {
                                 core refuses unsafe entries before the handler sees them,
                                 and the tryback is a zip of the failed entries.  Read an
                                 entry's bytes through archive.h                          */
+#define TS_H_EVERY_MATCH 0x4u /* `toolsync run` without a file works through every file
+                                the location matches (a wildcard), in name order, each
+                                its own journey and report, instead of the first only
+                                (whether each is archived, deleted or left in place);
+                                it stops at a fatal error                               */
 
 /* --------------------------------------------------------------------------------------
  * Service tables.  Each starts with this header; get_api() returns a table only when

@@ -49,12 +49,11 @@ static int64_t member(cstate *s, ts_row *row, const char *key)
 static int do_add(cstate *s, ts_row *row, int64_t cohortid, const char *primary,
                   int64_t userid, const char *ukey)
 {
-    int created = cohortid == 0;
+    /* Creating a cohort does not touch it for syncdelete: spec 50 §3.6 deletes cohorts
+     * that *became* empty, and "add a cohort without a member" is a documented use. */
     cohortid = cohort_for_add(s, row, cohortid, primary);
     if (cohortid <= 0)
         return TS_ERR;
-    if (created)
-        s->touch = cohortid;
     if (userid > 0) {
         int rc = C->add_member(s->run, cohortid, userid);
         if (rc < 0)

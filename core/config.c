@@ -121,6 +121,12 @@ static cfg_opt_t moodle_opts[] = {
     CFG_END()
 };
 
+/* task "name" { run = {...} }: a named sequence of handlers (tasks.c). */
+static cfg_opt_t task_opts[] = {
+    CFG_STR_LIST("run", "{}", CFGF_NONE),
+    CFG_END()
+};
+
 /* The global keys; a copy is extended with module sections for the second pass. */
 static cfg_opt_t global_opts[] = {
     CFG_STR("syncdir", "/var/lib/toolsync/sync", CFGF_NONE),
@@ -151,6 +157,7 @@ static cfg_opt_t global_opts[] = {
     CFG_INT("capturesettle", 5, CFGF_NONE),
     CFG_SEC("database", db_opts, CFGF_NONE),
     CFG_SEC("moodle", moodle_opts, CFGF_NONE),
+    CFG_SEC("task", task_opts, CFGF_MULTI | CFGF_TITLE),
     CFG_END()
 };
 

@@ -97,6 +97,8 @@ int run_handler(engine *e, handler_entry *he, const char *explicit_file);
 /* `run` without a file: the first waiting file, or with TS_H_EVERY_MATCH each in turn.
  * The worst exit status. */
 int run_waiting(engine *e, handler_entry *he);
+/* tasks.c: runs a task's handlers in order (NULL: lists the tasks).  The worst status. */
+int run_task(engine *e, const char *name);
 /* Opens the database and the Moodle site once; 0 or -1 (logged). */
 int engine_open_site(engine *e);
 /* run_bridge.c: `check`'s line about the PHP bridge (0 ok or not configured, -1 it

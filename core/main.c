@@ -19,6 +19,10 @@ static void usage(FILE *out)
 "Commands:\n"
 "  run HANDLER [FILE...]  process FILE(s) in place, or the handler's configured file\n"
 "                         (default name, folder path, comma list or wildcard) in syncdir\n"
+"  task [NAME]            run a task: its handlers in order, each on its waiting files\n"
+"                         (courses: delete, create, metas; courses-all: reset, check,\n"
+"                         delete, create, metas; cohorts: members, then bindings...);\n"
+"                         without NAME, list the tasks\n"
 "  modules                list the loaded modules and their handlers (-v: columns, options)\n"
 "  check                  check the configuration and the database; show the Moodle version\n"
 "  capture                move files from the drop directory into syncdir now\n"
@@ -311,6 +315,8 @@ int main(int argc, char **argv)
     int rc;
     if (strcmp(cmd, "run") == 0)
         rc = cmd_run(e, argc - optind - 1, argv + optind + 1);
+    else if (strcmp(cmd, "task") == 0)
+        rc = run_task(e, optind + 1 < argc ? argv[optind + 1] : NULL);
     else if (strcmp(cmd, "modules") == 0)
         rc = cmd_modules(e, e->flags.verbose || (optind + 1 < argc && strcmp(argv[optind + 1], "-v") == 0));
     else if (strcmp(cmd, "check") == 0)

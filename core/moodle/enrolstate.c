@@ -10,7 +10,9 @@
  * enrol.c, roles.c and groups.c updates it.  Whatever else writes those tables (an
  * instance deleted with its enrolments, a group deleted, a module's own SQL) drops the
  * whole state, as does a rollback (moodle_forget): it is read again when next asked.
- * Past STATE_MAX remembered rows it starts afresh, so memory stays bounded.
+ * Past STATE_MAX remembered rows it takes no new course or cohort: their questions go to
+ * the database (enrolstate_sql.c).  Starting afresh instead would read every course
+ * again and again when a file cycles through more courses than the bound holds.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,12 +21,14 @@
 #include "moodle/enrolstate.h"
 #include "util/util.h"
 
-#define STATE_MAX 400000
+/* About 130 bytes a row: some 100 MB at most, a site's 250,000 enrolments with their
+ * roles and groups. */
+#define STATE_MAX 750000
 
 /* The role assignments of a user in a course context. */
 typedef struct {
     size_t n, cap;
-    struct ks_ra { int64_t id, roleid, itemid; char component[100]; } *v;
+    struct ks_ra { int64_t id, roleid, itemid; const char *component; } *v;
 } ra_list;
 
 struct moodle_enrolstate {
@@ -34,6 +38,7 @@ struct moodle_enrolstate {
     ts_map *ra;             /* "contextid:userid" -> ra_list *                           */
     ts_map *gm;             /* "groupid:userid" -> ks_gm *                               */
     imap *cohorts;          /* cohort id -> 1 once its members have been read            */
+    ts_map *names;          /* component name -> its one copy (kept until moodle_close)   */
     ts_map *cm;             /* "cohortid:userid" -> non-NULL for a member                */
     size_t rows;
 };
@@ -80,6 +85,7 @@ void moodle_state_free(moodle_site *s)
     map_free(k->gm, free);
     imap_free(k->cohorts);
     map_free(k->cm, noop);
+    map_free(k->names, free);
     free(k);
     s->state = NULL;
 }
@@ -97,14 +103,26 @@ static struct moodle_enrolstate *state(moodle_site *s)
         k->gm = map_new();
         k->cohorts = imap_new();
         k->cm = map_new();
+        k->names = map_new();
         s->state = k;
         if (!k->loaded || !k->ue || !k->enrolled || !k->ra || !k->gm || !k->cohorts ||
-            !k->cm) {
+            !k->cm || !k->names) {
             moodle_state_free(s);
             return NULL;
         }
     }
     return s->state;
+}
+
+const char *moodle_state_name(moodle_site *s, const char *name)
+{
+    struct moodle_enrolstate *k = state(s);
+    if (!k)
+        return NULL;
+    void **slot = map_slot(k->names, name ? name : "");
+    if (!*slot)
+        *slot = strdup(name ? name : "");
+    return *slot;
 }
 
 /* ---- remembering rows ---------------------------------------------------------------- */
@@ -126,9 +144,13 @@ static void ue_put(struct moodle_enrolstate *k, int64_t courseid, int64_t enroli
     *(ks_ue *)*slot = *ue;
 }
 
-static void ra_put(struct moodle_enrolstate *k, int64_t contextid, int64_t userid,
-                   int64_t id, int64_t roleid, const char *component, int64_t itemid)
+static void ra_put(moodle_site *s, struct moodle_enrolstate *k, int64_t contextid,
+                   int64_t userid, int64_t id, int64_t roleid, const char *component,
+                   int64_t itemid)
 {
+    const char *name = moodle_state_name(s, component);
+    if (!name)
+        return;
     char key[48];
     key2(key, contextid, userid);
     void **slot = map_slot(k->ra, key);
@@ -147,7 +169,7 @@ static void ra_put(struct moodle_enrolstate *k, int64_t contextid, int64_t useri
     r->id = id;
     r->roleid = roleid;
     r->itemid = itemid;
-    snprintf(r->component, sizeof r->component, "%s", component ? component : "");
+    r->component = name;
     k->rows++;
 }
 
@@ -194,42 +216,41 @@ static int load_rows(moodle_site *s, struct moodle_enrolstate *k, const char *sq
             ue_put(k, courseid, db_col_int(st, 1), db_col_int(st, 2), &ue);
         } else if (sql == SQL_COURSE_RA) {
             const char *c = db_col_text(st, 3);
-            ra_put(k, contextid, db_col_int(st, 1), db_col_int(st, 0), db_col_int(st, 2),
+            ra_put(s, k, contextid, db_col_int(st, 1), db_col_int(st, 0), db_col_int(st, 2),
                    c ? c : "", db_col_int(st, 4));
         } else {
             ks_gm gm = { .id = db_col_int(st, 0), .itemid = db_col_int(st, 4) };
             const char *c = db_col_text(st, 3);
-            snprintf(gm.component, sizeof gm.component, "%s", c ? c : "");
+            gm.component = moodle_state_name(s, c);
             gm_put(k, db_col_int(st, 1), db_col_int(st, 2), &gm);
         }
     }
     return r < 0 ? moodle_fail_db(s, "cannot read the course's enrolments") : 0;
 }
 
-/* The state, with the course's part read: NULL on error (s->err set). */
-static struct moodle_enrolstate *course_state(moodle_site *s, int64_t courseid)
+/* The state with the course's part read: 1 and *out, 0 when the memory is full (ask
+ * the database), -1 on error (s->err set). */
+static int course_state(moodle_site *s, int64_t courseid, struct moodle_enrolstate **out)
 {
-    struct moodle_enrolstate *k = state(s);
-    if (!k) {
-        moodle_fail(s, "out of memory");
-        return NULL;
-    }
+    struct moodle_enrolstate *k = *out = state(s);
+    if (!k)
+        return moodle_fail(s, "out of memory");
     if (imap_get(k->loaded, courseid, NULL))
-        return k;
+        return 1;
     if (k->rows > STATE_MAX)
-        moodle_state_forget(s);
+        return 0;
     moodle_ctx ctx;
     int r = moodle_course_ctx(s, courseid, &ctx);
     if (r < 0)
-        return NULL;
+        return -1;
     if (load_rows(s, k, SQL_COURSE_UE, courseid, 0) < 0 ||
         (r == 0 && load_rows(s, k, SQL_COURSE_RA, courseid, ctx.id) < 0) ||
         load_rows(s, k, SQL_COURSE_GM, courseid, 0) < 0 ||
         imap_put(k->loaded, courseid, 1) < 0) {
         moodle_state_forget(s);   /* half a course would answer wrongly */
-        return NULL;
+        return -1;
     }
-    return k;
+    return 1;
 }
 
 static int loaded(moodle_site *s, int64_t courseid)
@@ -242,9 +263,10 @@ static int loaded(moodle_site *s, int64_t courseid)
 int moodle_state_ue(moodle_site *s, int64_t courseid, int64_t enrolid, int64_t userid,
                     ks_ue *out)
 {
-    struct moodle_enrolstate *k = course_state(s, courseid);
-    if (!k)
-        return -1;
+    struct moodle_enrolstate *k;
+    int c = course_state(s, courseid, &k);
+    if (c <= 0)
+        return c < 0 ? -1 : moodle_direct_ue(s, enrolid, userid, out);
     char key[48];
     key2(key, enrolid, userid);
     const ks_ue *ue = map_get(k->ue, key);
@@ -255,9 +277,10 @@ int moodle_state_ue(moodle_site *s, int64_t courseid, int64_t enrolid, int64_t u
 
 int moodle_state_enrolled(moodle_site *s, int64_t courseid, int64_t userid)
 {
-    struct moodle_enrolstate *k = course_state(s, courseid);
-    if (!k)
-        return -1;
+    struct moodle_enrolstate *k;
+    int c = course_state(s, courseid, &k);
+    if (c <= 0)
+        return c < 0 ? -1 : moodle_direct_enrolled(s, courseid, userid);
     char key[48];
     key2(key, courseid, userid);
     return map_get(k->enrolled, key) != NULL;
@@ -267,9 +290,11 @@ int moodle_state_ra_count(moodle_site *s, int64_t courseid, int64_t contextid,
                           int64_t userid, int64_t roleid, const char *component,
                           int64_t itemid, int64_t *first)
 {
-    struct moodle_enrolstate *k = course_state(s, courseid);
-    if (!k)
-        return -1;
+    struct moodle_enrolstate *k;
+    int c = course_state(s, courseid, &k);
+    if (c <= 0)
+        return c < 0 ? -1 : moodle_direct_ra_count(s, contextid, userid, roleid, component,
+                                                   itemid, first);
     char key[48];
     key2(key, contextid, userid);
     const ra_list *l = map_get(k->ra, key);
@@ -288,9 +313,10 @@ int moodle_state_ra_count(moodle_site *s, int64_t courseid, int64_t contextid,
 int moodle_state_gm(moodle_site *s, int64_t courseid, int64_t groupid, int64_t userid,
                     ks_gm *out)
 {
-    struct moodle_enrolstate *k = course_state(s, courseid);
-    if (!k)
-        return -1;
+    struct moodle_enrolstate *k;
+    int c = course_state(s, courseid, &k);
+    if (c <= 0)
+        return c < 0 ? -1 : moodle_direct_gm(s, groupid, userid, out);
     char key[48];
     key2(key, groupid, userid);
     const ks_gm *gm = map_get(k->gm, key);
@@ -330,7 +356,7 @@ void moodle_state_ra_added(moodle_site *s, int64_t courseid, int64_t contextid,
                            const char *component, int64_t itemid)
 {
     if (loaded(s, courseid))
-        ra_put(s->state, contextid, userid, id, roleid, component, itemid);
+        ra_put(s, s->state, contextid, userid, id, roleid, component, itemid);
 }
 
 void moodle_state_ra_gone(moodle_site *s, int64_t courseid, int64_t contextid,
@@ -377,7 +403,7 @@ int moodle_state_cm(moodle_site *s, int64_t cohortid, int64_t userid)
     char key[48];
     if (!imap_get(k->cohorts, cohortid, NULL)) {
         if (k->rows > STATE_MAX)
-            moodle_state_forget(s);
+            return moodle_direct_cm(s, cohortid, userid);
         db_stmt *st = moodle_prepared(s, SQL_COHORT_MEMBERS);
         if (!st)
             return -1;

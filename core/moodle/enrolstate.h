@@ -20,8 +20,12 @@ typedef struct {
 
 typedef struct {
     int64_t id, itemid;
-    char component[100];
+    const char *component;   /* interned (moodle_state_name): valid until moodle_close */
 } ks_gm;
+
+/* The one copy of a component name the state keeps (a few distinct ones per site), so
+ * that a row holds a pointer, not 100 bytes; valid until moodle_close.  NULL: no memory. */
+const char *moodle_state_name(moodle_site *s, const char *name);
 
 /* The user's enrolment through one instance of the course. */
 int moodle_state_ue(moodle_site *s, int64_t courseid, int64_t enrolid, int64_t userid,
@@ -54,5 +58,14 @@ int moodle_state_cm(moodle_site *s, int64_t cohortid, int64_t userid);
 void moodle_state_cm_set(moodle_site *s, int64_t cohortid, int64_t userid, int member);
 
 void moodle_state_free(moodle_site *s);
+
+/* enrolstate_sql.c: the same questions asked of the database, for what the memory does
+ * not hold (it is full). */
+int moodle_direct_ue(moodle_site *s, int64_t enrolid, int64_t userid, ks_ue *out);
+int moodle_direct_enrolled(moodle_site *s, int64_t courseid, int64_t userid);
+int moodle_direct_ra_count(moodle_site *s, int64_t contextid, int64_t userid, int64_t roleid,
+                           const char *component, int64_t itemid, int64_t *first);
+int moodle_direct_gm(moodle_site *s, int64_t groupid, int64_t userid, ks_gm *out);
+int moodle_direct_cm(moodle_site *s, int64_t cohortid, int64_t userid);
 
 #endif

@@ -198,7 +198,7 @@ int moodle_group_add_member(moodle_site *s, int64_t now, int64_t groupid, int64_
     if (id < 0)
         return -1;
     ks_gm gm = { .id = id, .itemid = itemid };
-    snprintf(gm.component, sizeof gm.component, "%s", component);
+    gm.component = moodle_state_name(s, component);
     moodle_state_gm_set(s, ctx.instanceid, groupid, userid, &gm);
     if (!moodle_group_touched(s, groupid, now) &&
         moodle_exec(s, SQL_GROUP_TOUCH, "cannot update a group", "ii", now, groupid) < 0)
@@ -276,5 +276,5 @@ int moodle_is_group_member(moodle_site *s, int64_t groupid, int64_t userid,
     r = moodle_state_gm(s, ctx.instanceid, groupid, userid, &gm);
     if (r <= 0 || !component)
         return r;
-    return strcmp(gm.component, component) == 0;
+    return gm.component && strcmp(gm.component, component) == 0;
 }

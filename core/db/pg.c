@@ -26,369 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <libpq-fe.h>
-#include "db_internal.h"
-
-/* Past this many unanswered commands the queue is read (errors stay pending), so that
- * a caller that never synchronises cannot grow memory without bound. */
-#define QUEUE_SOFT_MAX 8192
-
-typedef enum { E_EXEC, E_PREPARE, E_CMD, E_QUERY, E_SYNC } ent_kind;
-
-enum {
-    EF_DISCARD = 1,   /* its error is being rolled back: do not report it               */
-    EF_IGNORE = 2,    /* housekeeping (DEALLOCATE): an error here does not matter       */
-    EF_OWN = 4        /* the caller waits for this one's result in pg->own              */
-};
-
-typedef enum { PREP_NONE, PREP_SENT, PREP_OK } prep_state;
-
-typedef struct pg_stmt pg_stmt;
-
-typedef struct {
-    ent_kind kind;
-    unsigned flags;
-    pg_stmt *st;          /* E_EXEC / E_PREPARE; NULL once the statement was finalized */
-    db_txn_op op;         /* E_CMD                                                     */
-} ent;
-
-typedef struct {
-    char *table;
-    int64_t *ids;
-    size_t n, pos, block;
-} id_cache;
-
-typedef struct {
-    struct db base;
-    PGconn *c;
-    ent *q;
-    size_t qhead, qlen, qcap;     /* entries [qhead, qlen) are unanswered */
-    char *pend_err;               /* first error not yet reported           */
-    int pend_lost;
-    char seg_err[1024];           /* last error of the current Sync segment  */
-    PGresult *own;                /* result of the EF_OWN entry              */
-    int in_txn;
-    int pipeline;
-    unsigned long nstmt;          /* for statement names                     */
-    id_cache *ids;
-    size_t nids;
-} pg_db;
-
-struct pg_stmt {
-    struct db_stmt base;
-    char name[24];
-    char *sql;            /* text to prepare                                   */
-    char *sql_plain;      /* the text without our RETURNING id (NULL if none)  */
-    prep_state prep;
-    const char **vals;
-    char (*ibuf)[24];
-    PGresult *res;        /* rows to hand out through db_next                  */
-    int row;
-    int64_t last_id, changes;
-};
-
-#define PG(d) ((pg_db *)(d))
-#define PGS(st) ((pg_stmt *)(st))
-
-/* ------------------------------------------------------------------------------------
- * Errors
- * ---------------------------------------------------------------------------------- */
-
-static int sqlstate_is(const PGresult *r, const char *code)
-{
-    const char *s = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-    return s && strcmp(s, code) == 0;
-}
-
-/* Class 08 (connection exception) and 57P01..57P03 (server shutting down). */
-static int sqlstate_lost(const PGresult *r)
-{
-    const char *s = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-    return s && (strncmp(s, "08", 2) == 0 || strncmp(s, "57P0", 4) == 0);
-}
-
-/* One-line message: primary text plus detail, except the "Failing row contains (...)"
- * detail, which would copy a whole row (password hash included) into reports. */
-static void result_message(pg_db *pd, const PGresult *r, char *buf, size_t len)
-{
-    const char *prim = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-    const char *det = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL) : NULL;
-    if (!prim) {
-        const char *m = r ? PQresultErrorMessage(r) : "";
-        if (!m || !*m)
-            m = PQerrorMessage(pd->c);
-        snprintf(buf, len, "%s", m && *m ? m : "unknown PostgreSQL error");
-    } else if (det && strncmp(det, "Failing row contains", 20) != 0) {
-        snprintf(buf, len, "%s: %s", prim, det);
-    } else {
-        snprintf(buf, len, "%s", prim);
-    }
-    size_t n = strlen(buf);
-    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-        buf[--n] = '\0';
-    for (char *c = buf; *c; c++)
-        if (*c == '\n')
-            *c = ' ';
-}
-
-static void keep_error(pg_db *pd, const char *msg, int lost)
-{
-    if (lost && !pd->pend_lost) {
-        /* The loss outranks whatever else went wrong. */
-        free(pd->pend_err);
-        pd->pend_err = NULL;
-        pd->pend_lost = 1;
-    }
-    if (!pd->pend_err)
-        pd->pend_err = strdup(msg);
-}
-
-/* Hands the pending error (if any) to the caller: 0 or -1. */
-static int report(pg_db *pd)
-{
-    if (!pd->pend_err && !pd->pend_lost)
-        return 0;
-    db_set_error(&pd->base, pd->pend_lost, "%s",
-                 pd->pend_err ? pd->pend_err : "connection to the server lost");
-    free(pd->pend_err);
-    pd->pend_err = NULL;
-    pd->pend_lost = 0;
-    return -1;
-}
-
-static int conn_bad(pg_db *pd)
-{
-    return PQstatus(pd->c) != CONNECTION_OK;
-}
-
-/* The connection is gone: nothing queued will ever be answered. */
-static void connection_gone(pg_db *pd)
-{
-    char msg[512];
-    snprintf(msg, sizeof msg, "%s", PQerrorMessage(pd->c));
-    size_t n = strlen(msg);
-    while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
-        msg[--n] = '\0';
-    keep_error(pd, *msg ? msg : "connection to the server lost", 1);
-    pd->qhead = pd->qlen = 0;
-}
-
-/* For calls made on a dead connection. */
-static int dead(pg_db *pd)
-{
-    if (!conn_bad(pd))
-        return 0;
-    connection_gone(pd);
-    report(pd);
-    return 1;
-}
-
-/* ------------------------------------------------------------------------------------
- * The queue of unanswered commands
- * ---------------------------------------------------------------------------------- */
-
-static int push(pg_db *pd, ent_kind kind, pg_stmt *st, unsigned flags, db_txn_op op)
-{
-    if (pd->qlen == pd->qcap) {
-        if (pd->qhead > 0) {
-            memmove(pd->q, pd->q + pd->qhead, (pd->qlen - pd->qhead) * sizeof *pd->q);
-            pd->qlen -= pd->qhead;
-            pd->qhead = 0;
-        }
-        if (pd->qlen == pd->qcap) {
-            size_t cap = pd->qcap ? pd->qcap * 2 : 256;
-            ent *q = realloc(pd->q, cap * sizeof *q);
-            if (!q)
-                return -1;
-            pd->q = q;
-            pd->qcap = cap;
-        }
-    }
-    pd->q[pd->qlen++] = (ent){ kind, flags, st, op };
-    return 0;
-}
-
-static int queue_empty(const pg_db *pd)
-{
-    return pd->qhead == pd->qlen;
-}
-
-/* A Sync closes the current segment (and, outside BEGIN, the implicit transaction). */
-static int send_sync(pg_db *pd)
-{
-    if (!queue_empty(pd) && pd->q[pd->qlen - 1].kind == E_SYNC)
-        return 0;
-    if (!PQpipelineSync(pd->c) || push(pd, E_SYNC, NULL, 0, 0) < 0) {
-        connection_gone(pd);
-        return -1;
-    }
-    return 0;
-}
-
-static void set_result(pg_stmt *st, PGresult *r)
-{
-    if (st->res)
-        PQclear(st->res);
-    st->res = r;
-    st->row = -1;
-}
-
-static void handle_error(pg_db *pd, ent *e, PGresult *r)
-{
-    char msg[1024];
-    ExecStatusType s = PQresultStatus(r);
-
-    if (s == PGRES_PIPELINE_ABORTED) {
-        /* Skipped because an earlier command of the segment failed.  That failure is
-         * normally the error already kept; say so in case it was one not reported. */
-        if (!(e->flags & EF_DISCARD) && !pd->pend_err) {
-            snprintf(msg, sizeof msg, "not executed: an earlier statement failed%s%.900s",
-                     pd->seg_err[0] ? ": " : "", pd->seg_err);
-            keep_error(pd, msg, 0);
-        }
-        return;
-    }
-    result_message(pd, r, msg, sizeof msg);
-    snprintf(pd->seg_err, sizeof pd->seg_err, "%s", msg);
-    int lost = sqlstate_lost(r) || conn_bad(pd);
-    if (lost || !(e->flags & (EF_DISCARD | EF_IGNORE)))
-        keep_error(pd, msg, lost);
-}
-
-/* Deals with the first result of a queued command; takes ownership of r. */
-static void handle(pg_db *pd, ent *e, PGresult *r)
-{
-    ExecStatusType s = PQresultStatus(r);
-    int ok = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
-    pg_stmt *st = e->st;
-
-    if (e->flags & EF_OWN) {
-        if (pd->own)
-            PQclear(pd->own);
-        pd->own = r;
-        if (s == PGRES_PIPELINE_ABORTED || s == PGRES_FATAL_ERROR) {
-            char msg[1024] = "connection to the server lost";
-            if (s == PGRES_FATAL_ERROR) {
-                result_message(pd, r, msg, sizeof msg);
-                snprintf(pd->seg_err, sizeof pd->seg_err, "%s", msg);
-            }
-            if (sqlstate_lost(r) || conn_bad(pd))
-                keep_error(pd, msg, 1);
-        }
-        if (st && e->kind == E_PREPARE)
-            st->prep = s == PGRES_COMMAND_OK ? PREP_OK : PREP_NONE;
-        return;
-    }
-    switch (e->kind) {
-    case E_PREPARE:
-        if (st) {
-            st->prep = ok ? PREP_OK : PREP_NONE;
-            /* INSERT into a table without `id`: forget our RETURNING for next time. */
-            if (!ok && st->sql_plain && sqlstate_is(r, "42703")) {
-                free(st->sql);
-                st->sql = st->sql_plain;
-                st->sql_plain = NULL;
-            }
-        }
-        break;
-    case E_EXEC:
-        if (ok && st) {
-            st->changes = strtoll(PQcmdTuples(r), NULL, 10);
-            if (st->sql_plain) {          /* our RETURNING id */
-                int n = PQntuples(r);
-                st->last_id = n > 0 ? strtoll(PQgetvalue(r, n - 1, 0), NULL, 10) : 0;
-            } else if (s == PGRES_TUPLES_OK) {
-                set_result(st, r);
-                return;
-            }
-        }
-        break;
-    case E_CMD:
-        if (ok && e->op == DB_TXN_COMMIT && strcmp(PQcmdStatus(r), "ROLLBACK") == 0)
-            keep_error(pd, "COMMIT failed: the transaction had already failed and was "
-                           "rolled back", 0);
-        break;
-    default:
-        break;
-    }
-    if (!ok)
-        handle_error(pd, e, r);
-    PQclear(r);
-}
-
-/* Reads every answer up to the last Sync sent.  Errors go to pend_err. */
-static void collect(pg_db *pd)
-{
-    int nulls = 0;
-    while (!queue_empty(pd)) {
-        ent e = pd->q[pd->qhead];
-        PGresult *r = PQgetResult(pd->c);
-
-        if (e.kind == E_SYNC) {
-            if (!r) {
-                /* A stray end-of-command marker; twice in a row means nothing more
-                 * will come. */
-                if (conn_bad(pd) || ++nulls > 1) {
-                    connection_gone(pd);
-                    return;
-                }
-                continue;
-            }
-            nulls = 0;
-            ExecStatusType s = PQresultStatus(r);
-            if (s != PGRES_PIPELINE_SYNC) {
-                /* Only a broken connection gets here. */
-                char msg[1024];
-                result_message(pd, r, msg, sizeof msg);
-                PQclear(r);
-                keep_error(pd, msg, 1);
-                if (conn_bad(pd)) {
-                    pd->qhead = pd->qlen = 0;
-                    return;
-                }
-                continue;
-            }
-            PQclear(r);
-            pd->qhead++;
-            pd->seg_err[0] = '\0';
-            continue;
-        }
-        if (!r) {
-            connection_gone(pd);
-            return;
-        }
-        pd->qhead++;
-        handle(pd, &e, r);
-        /* A command ends with a NULL result. */
-        for (int guard = 0; (r = PQgetResult(pd->c)) != NULL && guard < 1000; guard++)
-            PQclear(r);
-        if (conn_bad(pd)) {
-            connection_gone(pd);
-            return;
-        }
-    }
-    pd->qhead = pd->qlen = 0;
-}
-
-/* Sync + read everything; does not report (errors stay pending). */
-static void flush_all(pg_db *pd)
-{
-    if (queue_empty(pd))
-        return;
-    if (send_sync(pd) == 0)
-        collect(pd);
-}
-
-/* The synchronising call: sends what is queued, reads all answers, reports. */
-static int pg_sync(db *d)
-{
-    pg_db *pd = PG(d);
-    if (dead(pd))
-        return -1;
-    flush_all(pd);
-    return report(pd);
-}
-
+#include "pg_internal.h"
 /* ------------------------------------------------------------------------------------
  * Connection
  * ---------------------------------------------------------------------------------- */
@@ -464,8 +102,8 @@ static void pg_close(db *d)
 {
     pg_db *pd = PG(d);
     /* Writes sent outside a transaction are meant to be kept: let them finish. */
-    if (!conn_bad(pd))
-        flush_all(pd);
+    if (!pgq_conn_bad(pd))
+        pgq_flush_all(pd);
     PQfinish(pd->c);
     for (size_t i = 0; i < pd->nids; i++) {
         free(pd->ids[i].table);
@@ -490,10 +128,10 @@ static int pg_set_pipeline(db *d, int on)
 static int pg_exec_script(db *d, const char *sql)
 {
     pg_db *pd = PG(d);
-    if (pg_sync(d) < 0)
+    if (pgq_sync(d) < 0)
         return -1;
     if (!PQexitPipelineMode(pd->c)) {
-        db_set_error(d, conn_bad(pd), "%s", PQerrorMessage(pd->c));
+        db_set_error(d, pgq_conn_bad(pd), "%s", PQerrorMessage(pd->c));
         return -1;
     }
     PGresult *r = PQexec(pd->c, sql);
@@ -501,12 +139,12 @@ static int pg_exec_script(db *d, const char *sql)
     int rc = 0;
     if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK && s != PGRES_EMPTY_QUERY) {
         char msg[1024];
-        result_message(pd, r, msg, sizeof msg);
-        db_set_error(d, sqlstate_lost(r) || conn_bad(pd), "%s", msg);
+        pgq_result_message(pd, r, msg, sizeof msg);
+        db_set_error(d, pgq_sqlstate_lost(r) || pgq_conn_bad(pd), "%s", msg);
         rc = -1;
     }
     PQclear(r);
-    if (!conn_bad(pd) && !PQenterPipelineMode(pd->c)) {
+    if (!pgq_conn_bad(pd) && !PQenterPipelineMode(pd->c)) {
         db_set_error(d, 0, "cannot re-enter pipeline mode: %s", PQerrorMessage(pd->c));
         rc = -1;
     }
@@ -520,25 +158,25 @@ static int pg_exec_script(db *d, const char *sql)
 static int send_prepare(pg_db *pd, pg_stmt *st, unsigned flags)
 {
     if (!PQsendPrepare(pd->c, st->name, st->sql, st->base.nparams, NULL) ||
-        push(pd, E_PREPARE, st, flags, 0) < 0) {
-        connection_gone(pd);
+        pgq_push(pd, E_PREPARE, st, flags, 0) < 0) {
+        pgq_connection_gone(pd);
         return -1;
     }
     st->prep = PREP_SENT;
     return 0;
 }
 
-/* Prepares at once, to report mistakes to the caller rather than at some later sync.
+/* Prepares at once, to pgq_report mistakes to the caller rather than at some later sync.
  * Pending writes ride along in the same round trip; their errors stay pending.
  * Returns 0 (prepared), 1 (not now: an earlier write failed and the transaction is
- * dead; the statement will be prepared with its next execution) or -1 (error set). */
+ * pgq_dead; the statement will be prepared with its next execution) or -1 (error set). */
 static int prepare_now(pg_db *pd, pg_stmt *st)
 {
     db *d = &pd->base;
     for (int attempt = 0; attempt < 2; attempt++) {
-        if (send_prepare(pd, st, EF_OWN) < 0 || send_sync(pd) < 0)
+        if (send_prepare(pd, st, EF_OWN) < 0 || pgq_send_sync(pd) < 0)
             break;
-        collect(pd);
+        pgq_collect(pd);
         PGresult *r = pd->own;
         pd->own = NULL;
         if (!r)                           /* the connection went away */
@@ -548,12 +186,12 @@ static int prepare_now(pg_db *pd, pg_stmt *st)
             PQclear(r);
             return 0;
         }
-        if (s == PGRES_PIPELINE_ABORTED || sqlstate_is(r, "25P02")) {
+        if (s == PGRES_PIPELINE_ABORTED || pgq_sqlstate_is(r, "25P02")) {
             PQclear(r);
             st->prep = PREP_NONE;
             return 1;
         }
-        if (attempt == 0 && st->sql_plain && sqlstate_is(r, "42703")) {
+        if (attempt == 0 && st->sql_plain && pgq_sqlstate_is(r, "42703")) {
             PQclear(r);                   /* no `id` column: prepare without RETURNING */
             free(st->sql);
             st->sql = st->sql_plain;
@@ -561,13 +199,13 @@ static int prepare_now(pg_db *pd, pg_stmt *st)
             continue;
         }
         char msg[1024];
-        result_message(pd, r, msg, sizeof msg);
-        db_set_error(d, sqlstate_lost(r) || conn_bad(pd), "%s", msg);
+        pgq_result_message(pd, r, msg, sizeof msg);
+        db_set_error(d, pgq_sqlstate_lost(r) || pgq_conn_bad(pd), "%s", msg);
         PQclear(r);
         return -1;
     }
     st->prep = PREP_NONE;
-    if (report(pd) == 0)
+    if (pgq_report(pd) == 0)
         db_set_error(d, 1, "connection to the server lost");
     return -1;
 }
@@ -586,7 +224,7 @@ static void free_stmt(pg_stmt *st)
 static db_stmt *pg_prepare(db *d, const char *sql, int nparams)
 {
     pg_db *pd = PG(d);
-    if (dead(pd))
+    if (pgq_dead(pd))
         return NULL;
     pg_stmt *st = calloc(1, sizeof *st);
     if (!st)
@@ -634,16 +272,16 @@ static void pg_finalize(db_stmt *bst)
     /* Only a statement known to exist is deallocated (DEALLOCATE of an unknown name
      * would fail and take the rest of its pipeline segment with it); so learn the fate
      * of a prepare still in flight.  Errors read meanwhile stay pending. */
-    if (st->prep == PREP_SENT && !conn_bad(pd))
-        flush_all(pd);
+    if (st->prep == PREP_SENT && !pgq_conn_bad(pd))
+        pgq_flush_all(pd);
     for (size_t i = pd->qhead; i < pd->qlen; i++)
         if (pd->q[i].st == st)
             pd->q[i].st = NULL;
-    if (st->prep == PREP_OK && !conn_bad(pd)) {
+    if (st->prep == PREP_OK && !pgq_conn_bad(pd)) {
         char sql[48];
         snprintf(sql, sizeof sql, "DEALLOCATE %s", st->name);
         if (PQsendQueryParams(pd->c, sql, 0, NULL, NULL, NULL, NULL, 0))
-            push(pd, E_CMD, NULL, EF_IGNORE, DB_TXN_BEGIN);
+            pgq_push(pd, E_CMD, NULL, EF_IGNORE, DB_TXN_BEGIN);
     }
     free_stmt(st);
 }
@@ -654,9 +292,9 @@ static int pg_execa(db_stmt *bst, const char *types, const db_arg *args)
     pg_db *pd = PG(bst->d);
     int n = bst->nparams;
 
-    if (dead(pd))
+    if (pgq_dead(pd))
         return -1;
-    set_result(st, NULL);
+    pgq_set_result(st, NULL);
     st->last_id = st->changes = 0;
     for (int i = 0; i < n; i++) {
         if (types[i] == 'i') {
@@ -674,7 +312,7 @@ static int pg_execa(db_stmt *bst, const char *types, const db_arg *args)
         if (r < 0)
             return -1;
         if (r == 1 && send_prepare(pd, st, 0) < 0)
-            return report(pd);
+            return pgq_report(pd);
     }
     /* Reads are planned for their actual values every time (an unnamed statement): a
      * generic plan made while a table was small (a sequential scan) would otherwise stay
@@ -683,14 +321,14 @@ static int pg_execa(db_stmt *bst, const char *types, const db_arg *args)
     int sent = bst->verb == DB_VERB_SELECT
         ? PQsendQueryParams(pd->c, st->sql, n, NULL, st->vals, NULL, NULL, 0)
         : PQsendQueryPrepared(pd->c, st->name, n, st->vals, NULL, NULL, 0);
-    if (!sent || push(pd, E_EXEC, st, 0, 0) < 0) {
-        connection_gone(pd);
-        return report(pd);
+    if (!sent || pgq_push(pd, E_EXEC, st, 0, 0) < 0) {
+        pgq_connection_gone(pd);
+        return pgq_report(pd);
     }
     if (bst->verb == DB_VERB_SELECT || !pd->pipeline)
-        return pg_sync(bst->d);
+        return pgq_sync(bst->d);
     if (pd->qlen - pd->qhead >= QUEUE_SOFT_MAX)
-        flush_all(pd);
+        pgq_flush_all(pd);
     return 0;
 }
 
@@ -698,7 +336,7 @@ static int pg_next(db_stmt *bst)
 {
     pg_stmt *st = PGS(bst);
     pg_db *pd = PG(bst->d);
-    if ((!queue_empty(pd) || pd->pend_err) && pg_sync(bst->d) < 0)
+    if ((!pgq_queue_empty(pd) || pd->pend_err) && pgq_sync(bst->d) < 0)
         return -1;
     if (!st->res)
         return 0;
@@ -742,14 +380,14 @@ static int pg_ncols(db_stmt *bst)
 
 static int64_t pg_last_id(db_stmt *bst)
 {
-    if (pg_sync(bst->d) < 0)
+    if (pgq_sync(bst->d) < 0)
         return -1;
     return PGS(bst)->last_id;
 }
 
 static int64_t pg_changes(db_stmt *bst)
 {
-    if (pg_sync(bst->d) < 0)
+    if (pgq_sync(bst->d) < 0)
         return -1;
     return PGS(bst)->changes;
 }
@@ -763,8 +401,8 @@ static int send_cmd(pg_db *pd, db_txn_op op, const char *name)
     char sql[128];
     db_txn_sql(op, name, TS_DB_POSTGRES, sql, sizeof sql);
     if (!PQsendQueryParams(pd->c, sql, 0, NULL, NULL, NULL, NULL, 0) ||
-        push(pd, E_CMD, NULL, 0, op) < 0) {
-        connection_gone(pd);
+        pgq_push(pd, E_CMD, NULL, 0, op) < 0) {
+        pgq_connection_gone(pd);
         return -1;
     }
     return 0;
@@ -773,27 +411,27 @@ static int send_cmd(pg_db *pd, db_txn_op op, const char *name)
 static int pg_txn(db *d, db_txn_op op, const char *name)
 {
     pg_db *pd = PG(d);
-    if (dead(pd))
+    if (pgq_dead(pd))
         return -1;
     switch (op) {
     case DB_TXN_BEGIN:
     case DB_TXN_SAVEPOINT:
         /* Earlier failures are reported here, not after the new (sub)transaction. */
-        if ((!queue_empty(pd) || pd->pend_err) && pg_sync(d) < 0)
+        if ((!pgq_queue_empty(pd) || pd->pend_err) && pgq_sync(d) < 0)
             return -1;
         if (send_cmd(pd, op, name) < 0)
-            return report(pd);
+            return pgq_report(pd);
         if (op == DB_TXN_BEGIN)
             pd->in_txn = 1;
-        return pd->pipeline ? 0 : pg_sync(d);
+        return pd->pipeline ? 0 : pgq_sync(d);
     case DB_TXN_RELEASE:
         if (send_cmd(pd, op, name) < 0)
-            return report(pd);
-        return pg_sync(d);
+            return pgq_report(pd);
+        return pgq_sync(d);
     case DB_TXN_COMMIT:
         if (send_cmd(pd, op, name) < 0)
-            return report(pd);
-        if (pg_sync(d) < 0)
+            return pgq_report(pd);
+        if (pgq_sync(d) < 0)
             return -1;
         pd->in_txn = 0;
         return 0;
@@ -810,11 +448,11 @@ static int pg_txn(db *d, db_txn_op op, const char *name)
                 pd->pend_err = NULL;
             }
         }
-        if (!queue_empty(pd) && send_sync(pd) < 0)
-            return report(pd);
+        if (!pgq_queue_empty(pd) && pgq_send_sync(pd) < 0)
+            return pgq_report(pd);
         if (send_cmd(pd, op, name) < 0)
-            return report(pd);
-        int rc = pg_sync(d);
+            return pgq_report(pd);
+        int rc = pgq_sync(d);
         if (op == DB_TXN_ROLLBACK)
             pd->in_txn = 0;
         return rc;
@@ -837,7 +475,7 @@ static int64_t pg_reserve_id(db *d, const char *table)
             c = &pd->ids[i];
     if (c && c->pos < c->n)
         return c->ids[c->pos++];
-    if (dead(pd))
+    if (pgq_dead(pd))
         return -1;
     if (!c) {
         id_cache *a = realloc(pd->ids, (pd->nids + 1) * sizeof *a);
@@ -859,12 +497,12 @@ static int64_t pg_reserve_id(db *d, const char *table)
     snprintf(sql, sizeof sql, "SELECT nextval('%s%s_id_seq') FROM generate_series(1, %zu)",
              d->prefix, table, block);
     if (!PQsendQueryParams(pd->c, sql, 0, NULL, NULL, NULL, NULL, 0) ||
-        push(pd, E_QUERY, NULL, EF_OWN, 0) < 0 || send_sync(pd) < 0) {
-        connection_gone(pd);
-        report(pd);
+        pgq_push(pd, E_QUERY, NULL, EF_OWN, 0) < 0 || pgq_send_sync(pd) < 0) {
+        pgq_connection_gone(pd);
+        pgq_report(pd);
         return -1;
     }
-    collect(pd);
+    pgq_collect(pd);
     PGresult *r = pd->own;
     pd->own = NULL;
     if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
@@ -874,8 +512,8 @@ static int64_t pg_reserve_id(db *d, const char *table)
                                       "failed%s%s", table, pd->seg_err[0] ? ": " : "",
                      pd->pend_err ? pd->pend_err : "");
         else
-            result_message(pd, r, msg, sizeof msg);
-        db_set_error(d, pd->pend_lost || conn_bad(pd), "%s", msg);
+            pgq_result_message(pd, r, msg, sizeof msg);
+        db_set_error(d, pd->pend_lost || pgq_conn_bad(pd), "%s", msg);
         if (r)
             PQclear(r);
         return -1;
@@ -918,7 +556,7 @@ const db_driver db_driver_pg = {
     .ncols = pg_ncols,
     .last_id = pg_last_id,
     .changes = pg_changes,
-    .sync = pg_sync,
+    .sync = pgq_sync,
     .reserve_id = pg_reserve_id,
     .error = db_base_error,
     .connection_lost = db_base_connection_lost,

@@ -1,0 +1,20 @@
+# Issue 9: enrolments, roles and groups toolsync wrote, as Moodle sees them.
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Sourced by run.sh (helpers in lib.sh); the courses part made MT_E1, MT_E2, MT_MASTER, MT_META.
+
+part_enrolments() {
+    input users.csv userimport.csv
+    ts enrolments 0 run users
+    php_check enrolments enrolments.php enablemeta
+    input metacourses.csv
+    ts enrolments 0 run courses-metas
+    php_check enrolments enrolments.php warmcache
+    input enrols.csv
+    ts enrolments 0 run enrols
+    input groups.csv
+    ts enrolments 0 run groups
+    input groupmembers.csv
+    ts enrolments 0 run groupmembers
+    php_check enrolments enrolments.php expect enrolments-expect.csv
+    php_check enrolments enrolments.php metasync
+}

@@ -16,5 +16,6 @@ part_enrolments() {
     input groupmembers.csv
     ts enrolments 0 run groupmembers
     php_check enrolments enrolments.php expect enrolments-expect.csv
+    php_check enrolments enrolments.php groupings
     php_check enrolments enrolments.php metasync
 }

@@ -71,6 +71,13 @@ trap cleanup EXIT
 site_install pgsql || exit 1
 write_conf pgsql
 
+# Known failures of toolsync's C code, which this test does not fix (lib.sh: KNOWN_TODO).
+# The lead removes a line once the bug is fixed.
+if [[ ${MOODLE_VERSION:-0} -ge 2024042200 ]]; then   # Moodle 4.4 and later
+    KNOWN_TODO['courses: *: the enrol instances create_course() writes']="core/moodle/instances.c plugin_defaults(): \
+the default manual instance lacks customint1 = enrol_manual/sendcoursewelcomemessage (Moodle 4.4+ add_default_instance)"
+fi
+
 for part in courses enrolments cohorts pictures; do
     # shellcheck source=/dev/null
     . "$HERE/part-$part.sh"

@@ -1,11 +1,15 @@
 <?php
 // Moodle's own view of the courses toolsync wrote (issue 8):
+//   php courses.php DIRROOT warm                     fills the course category caches before the run
+//   php courses.php DIRROOT categories               the category API sees the new tree and counts
 //   php courses.php DIRROOT sound SHORTNAME…         get_fast_modinfo; fix_course_sortorder,
 //                                                    build_all_paths, create_instances change nothing
+//   php courses.php DIRROOT columns                  topics, self and guest of courses-create.csv
 //   php courses.php DIRROOT likemoodle SHORTNAME     the same rows as create_course() writes
 //   php courses.php DIRROOT content SHORTNAME…       (fixture) a page, a forum and a student
 //   php courses.php DIRROOT fromtemplate NEW TPL     NEW restored from TPL with the file's names
 //   php courses.php DIRROOT deleted SHORTNAME…       gone, and nothing left pointing at them
+//   php courses.php DIRROOT deletecategory           Moodle deletes the emptied category Other/Dept
 //   php courses.php DIRROOT reset SHORTNAME          the student unenrolled, the content kept
 // SPDX-License-Identifier: GPL-3.0-or-later
 require(__DIR__ . '/lib.php');
@@ -61,6 +65,74 @@ function c_sound(array $names): void {
     }
 }
 
+/** A logged-in user's view of the categories is cached (coursecat): the run must purge it. */
+function c_warm(): void {
+    $top = core_course_category::top();
+    $top->get_children();
+    core_course_category::get(1)->get_courses(['recursive' => true]);
+    core_course_category::make_categories_list();
+    t_check(true, 'fixture: the course category caches filled');
+}
+
+/** The category tree of courses-create.csv through core_course_category (cached). */
+function c_categories(): void {
+    global $DB;
+    $path = ['Faculty A', 'Department B', 'Year 1'];
+    $cat = core_course_category::top();
+    foreach ($path as $name) {
+        $next = null;
+        foreach ($cat->get_children() as $child) {
+            if ($child->name === $name) {
+                $next = $child;
+            }
+        }
+        if (!t_check($next !== null, "core_course_category: \"$name\" is a child of \"{$cat->get_formatted_name()}\"",
+                ['children: ' . json_encode(array_values(array_map(function($c) { return $c->name; }, $cat->get_children())))])) {
+            return;
+        }
+        $cat = $next;
+    }
+    $list = core_course_category::make_categories_list();
+    t_check(in_array('Faculty A / Department B / Year 1', $list, true) && in_array('Faculty A / Other/Dept', $list, true),
+        'make_categories_list() names Faculty A / Department B / Year 1 and Faculty A / Other/Dept', [json_encode($list)]);
+    foreach ($DB->get_records('course_categories') as $c) {
+        $api = core_course_category::get($c->id);
+        $rows = $DB->count_records('course', ['category' => $c->id]);
+        t_check($api->get_courses_count() == $rows && $c->coursecount == $rows,
+            "category $c->name: get_courses_count() and coursecount agree with its $rows courses",
+            ['get_courses_count ' . $api->get_courses_count() . ", coursecount $c->coursecount"]);
+    }
+}
+
+/** The columns of courses-create.csv as Moodle reads them: topics, self, guest. */
+function c_columns(): void {
+    $c1 = c_course('MT_C1');
+    $format = course_get_format($c1);
+    $modinfo = get_fast_modinfo($c1);
+    $s1 = $modinfo->get_section_info(1);
+    t_check($format->get_section_name(0) === 'Welcome' && $format->get_section_name(1) === 'Week one'
+        && $s1->summary === 'The first topic' && $format->get_section_name(2) === 'Week two',
+        'MT_C1 topic0..2: section names Welcome, Week one (summary "The first topic"), Week two',
+        [json_encode([$format->get_section_name(0), $format->get_section_name(1), $s1->summary, $format->get_section_name(2)])]);
+    $enabled = function(string $shortname) {
+        return array_values(array_map(function($i) { return $i->enrol; },
+            enrol_get_instances(c_course($shortname)->id, true)));
+    };
+    t_check($enabled('MT_C1') === ['manual', 'self'], 'MT_C1 (self 1, guest 0): enabled instances manual, self',
+        [json_encode($enabled('MT_C1'))]);
+    t_check($enabled('MT_C2') === ['manual', 'guest'], 'MT_C2 (self 0, guest 1): enabled instances manual, guest',
+        [json_encode($enabled('MT_C2'))]);
+    $self = enrol_get_plugin('self');
+    $instance = null;
+    foreach (enrol_get_instances(c_course('MT_C1')->id, true) as $i) {
+        if ($i->enrol === 'self') {
+            $instance = $i;
+        }
+    }
+    t_check($instance && $self->can_self_enrol($instance, false) === true, 'MT_C1: the self instance accepts self enrolment',
+        [json_encode($instance ? $self->can_self_enrol($instance, false) : null)]);
+}
+
 /** The rows of a course that do not depend on its id, name or time, to compare two courses. */
 function c_shape(stdClass $course): array {
     global $DB;
@@ -106,13 +178,12 @@ function c_likemoodle(string $shortname): void {
     }
     $a = c_shape($ts);
     $b = c_shape($mine);
-    $diag = [];
+    $what = ['course' => 'course row', 'sections' => 'sections', 'format_options' => 'format options',
+        'enrol' => 'enrol instances', 'blocks' => 'blocks', 'context' => 'context'];
     foreach ($b as $part => $v) {
-        if ($a[$part] != $v) {
-            $diag[] = "$part: toolsync " . json_encode($a[$part]) . "\n$part: Moodle   " . json_encode($v);
-        }
+        t_check($a[$part] == $v, "$shortname: the $what[$part] create_course() writes",
+            ["toolsync " . json_encode($a[$part]), "Moodle   " . json_encode($v)]);
     }
-    t_check(!$diag, "$shortname has the rows create_course() writes (course, sections, format options, enrol instances, blocks, context)", $diag);
     t_quiet(function() use ($mine) {   // the recycle bin's backup talks under debugging
         delete_course($mine, false);
         fix_course_sortorder();
@@ -193,6 +264,15 @@ function c_deleted(array $names): void {
     t_check(!$diag, 'no row left pointing at a deleted course', $diag);
 }
 
+/** The category toolsync made, emptied by courses-delete, is deleted by Moodle's own API. */
+function c_deletecategory(): void {
+    global $DB;
+    $cat = core_course_category::get($DB->get_field('course_categories', 'id', ['name' => 'Other/Dept']));
+    [$r, $out] = t_quiet(function() use ($cat) { return $cat->can_delete_full() ? $cat->delete_full(false) : 'cannot'; });
+    t_check($out === '' && $r !== 'cannot' && !$DB->record_exists('course_categories', ['name' => 'Other/Dept']),
+        'core_course_category::delete_full() deletes the emptied category Other/Dept', [$out, var_export($r, true)]);
+}
+
 function c_reset(string $n): void {
     global $DB;
     $course = c_course($n);
@@ -203,11 +283,15 @@ function c_reset(string $n): void {
 }
 
 switch ($mode) {
+    case 'warm': c_warm(); break;
+    case 'categories': c_categories(); break;
+    case 'columns': c_columns(); break;
     case 'sound': c_sound($names); break;
     case 'likemoodle': c_likemoodle($names[0]); break;
     case 'content': c_content($names); break;
     case 'fromtemplate': c_fromtemplate($names[0], $names[1]); break;
     case 'deleted': c_deleted($names); break;
+    case 'deletecategory': c_deletecategory(); break;
     case 'reset': c_reset($names[0]); break;
     default: fwrite(STDERR, "unknown mode $mode\n"); exit(2);
 }

@@ -14,6 +14,8 @@ if (!isset($argv[1]) || !is_readable($argv[1] . '/config.php')) {
 require($argv[1] . '/config.php');
 // PHP 8.2 deprecations in the tree's own code are not toolsync's: debugging() stays on.
 error_reporting(E_ALL & ~E_DEPRECATED & ~E_USER_DEPRECATED);
+// The backups delete_course() makes for the recycle bin log every step under debugging.
+$CFG->backup_error_log_logger_level = 10;   // backup::LOG_NONE
 \core\session\manager::set_user(get_admin());
 
 /** One TAP line; $diag lines follow a failure. */

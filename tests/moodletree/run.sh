@@ -78,7 +78,7 @@ if [[ ${MOODLE_VERSION:-0} -ge 2024042200 ]]; then   # Moodle 4.4 and later
 the default manual instance lacks customint1 = enrol_manual/sendcoursewelcomemessage (Moodle 4.4+ add_default_instance)"
 fi
 
-for part in courses enrolments cohorts pictures; do
+for part in courses enrolments cohorts pictures like; do
     # shellcheck source=/dev/null
     . "$HERE/part-$part.sh"
     "part_$part"

@@ -141,20 +141,22 @@ function c_shape(stdClass $course): array {
     $row = array_diff_key((array)$course, array_flip($skip));
     $ctx = context_course::instance($course->id);
     $shape = ['course' => array_map('strval', $row)];
-    $shape['sections'] = array_values(array_map(function($s) {
-        // Not the sequence: toolsync leaves the Announcements forum to Moodle's first use.
-        return "$s->section name=" . var_export($s->name, true) . " summaryformat=$s->summaryformat visible=$s->visible";
-    }, $DB->get_records('course_sections', ['course' => $course->id], 'section')));
+    // Every column but ids, times and what toolsync leaves to Moodle's first use (the
+    // sequence: the Announcements forum).
+    $rows = function(string $table, array $where, string $sort, array $skip) use ($DB) {
+        return array_values(array_map(function($r) use ($skip) {
+            return json_encode(array_diff_key((array)$r, array_flip($skip)));
+        }, $DB->get_records($table, $where, $sort)));
+    };
+    $shape['sections'] = $rows('course_sections', ['course' => $course->id], 'section',
+        ['id', 'course', 'sequence', 'timemodified']);
     $shape['format_options'] = array_values(array_map(function($o) {
-        return "$o->format/$o->sectionid:$o->name=$o->value";
-    }, $DB->get_records('course_format_options', ['courseid' => $course->id], 'format, name')));
-    $shape['enrol'] = array_values(array_map(function($e) {
-        return "$e->enrol status=$e->status sortorder=$e->sortorder roleid=$e->roleid "
-            . "customint1=$e->customint1 customint6=$e->customint6 expirythreshold=$e->expirythreshold";
-    }, $DB->get_records('enrol', ['courseid' => $course->id], 'sortorder')));
-    $shape['blocks'] = array_values(array_map(function($b) {
-        return "$b->blockname $b->pagetypepattern $b->defaultregion";
-    }, $DB->get_records('block_instances', ['parentcontextid' => $ctx->id], 'blockname')));
+        return "$o->format/" . ($o->sectionid ? 'section' : 'course') . ":$o->name=$o->value";
+    }, $DB->get_records('course_format_options', ['courseid' => $course->id], 'format, sectionid, name')));
+    $shape['enrol'] = $rows('enrol', ['courseid' => $course->id], 'sortorder',
+        ['id', 'courseid', 'timecreated', 'timemodified']);
+    $shape['blocks'] = $rows('block_instances', ['parentcontextid' => $ctx->id], 'blockname',
+        ['id', 'parentcontextid', 'timecreated', 'timemodified']);
     $shape['context'] = "depth=$ctx->depth locked=" . (int)$ctx->locked;
     return $shape;
 }

@@ -205,3 +205,20 @@ function t_expect_enrolments(string $file, string $what): void {
             . ($want ? implode(', ', $want) : 'no group'), ['Moodle\'s groups cache says ' . json_encode($cached)]);
     }
 }
+
+/**
+ * "$what: the same row as Moodle's API writes": row $tsid of $table (written by toolsync)
+ * against row $moodleid (written by Moodle's own function), every column but $skip.
+ */
+function t_like(string $what, string $table, int $tsid, int $moodleid, array $skip): bool {
+    global $DB;
+    $a = (array)$DB->get_record($table, ['id' => $tsid], '*', MUST_EXIST);
+    $b = (array)$DB->get_record($table, ['id' => $moodleid], '*', MUST_EXIST);
+    $diag = [];
+    foreach ($b as $col => $v) {
+        if ($col !== 'id' && !in_array($col, $skip, true) && (string)$a[$col] !== (string)$v) {
+            $diag[] = "$table.$col: toolsync " . var_export($a[$col], true) . ', Moodle ' . var_export($v, true);
+        }
+    }
+    return t_check(!$diag, "$what: the $table row Moodle's API writes", $diag);
+}

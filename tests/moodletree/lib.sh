@@ -53,10 +53,10 @@ php_check() {
     shift 2
     out=$("$PHP" "$HERE/php/$script" "$W/code" "$@" 2>&1)
     st=$?
-    relay "$name" <<<"$out"
+    relay "$name[$KIND]" <<<"$out"
     # 3: the script stopped after reporting its own failed check (t_id)
     if [[ $st -ne 0 && $st -ne 3 ]]; then
-        tap_fail "$name: php $script exited with status $st" "$(tail -n 20 <<<"$out")"
+        tap_fail "$name[$KIND]: php $script exited with status $st" "$(tail -n 20 <<<"$out")"
     fi
 }
 
@@ -70,9 +70,9 @@ ts() {
         2>/dev/null | sort | tail -n 1)
     touch "$W/ts.stamp"
     if [[ $st -eq $want ]]; then
-        tap_ok "$name: toolsync $* exits $want"
+        tap_ok "$name[$KIND]: toolsync $* exits $want"
     else
-        tap_fail "$name: toolsync $* exits $want" "exit status $st" \
+        tap_fail "$name[$KIND]: toolsync $* exits $want" "exit status $st" \
             "$(tail -n 20 "$W/ts.err")" "$([[ -n $report ]] && tail -n 40 "$report")"
     fi
     LAST_REPORT=$report
@@ -83,24 +83,32 @@ input() { cp "$HERE/data/$1" "$W/sync/${2:-$1}"; }
 
 # ---- the site ------------------------------------------------------------------------
 
-# write_config_php KIND: the copy's config.php for the throwaway database
+# write_config_php: the copy's config.php for the throwaway database of $KIND
 write_config_php() {
-    local setup=lib/setup.php
+    local setup=lib/setup.php db
     [[ ! -r $W/code/lib/setup.php && -r $W/code/public/lib/setup.php ]] && setup=public/lib/setup.php
-    # PHP single-quoted strings: the generated password is [A-Za-z0-9] only.
+    # PHP single-quoted strings: the generated passwords are [A-Za-z0-9] only.
+    case $KIND in
+    pgsql) db="\$CFG->dbtype = 'pgsql';
+\$CFG->dbhost = '$TS_PG_HOST';
+\$CFG->dbuser = '$TS_PG_USER';
+\$CFG->dbpass = '$TS_PG_PASSWORD';
+\$CFG->dboptions = ['dbport' => $TS_PG_PORT];" ;;
+    mariadb) db="\$CFG->dbtype = 'mariadb';
+\$CFG->dbhost = '$TS_MY_HOST';
+\$CFG->dbuser = '$TS_MY_USER';
+\$CFG->dbpass = '$TS_MY_PASSWORD';
+\$CFG->dboptions = ['dbport' => $TS_MY_PORT, 'dbcollation' => 'utf8mb4_unicode_ci'];" ;;
+    esac
     cat >"$W/code/config.php" <<EOF
-<?php  // Throwaway site of tests/moodletree/run.sh
+<?php  // Throwaway site of tests/moodletree/run.sh ($KIND)
 unset(\$CFG);
 global \$CFG;
 \$CFG = new stdClass();
-\$CFG->dbtype    = 'pgsql';
+$db
 \$CFG->dblibrary = 'native';
-\$CFG->dbhost    = '$TS_PG_HOST';
 \$CFG->dbname    = 'moodle';
-\$CFG->dbuser    = '$TS_PG_USER';
-\$CFG->dbpass    = '$TS_PG_PASSWORD';
 \$CFG->prefix    = 'mdl_';
-\$CFG->dboptions = ['dbport' => $TS_PG_PORT];
 \$CFG->wwwroot   = 'http://localhost/tsmoodletree';
 \$CFG->dataroot  = '$W/data';
 \$CFG->admin     = 'admin';
@@ -112,28 +120,44 @@ require_once(__DIR__ . '/$setup');
 EOF
 }
 
-# pg SQL: runs SQL on the server's maintenance database
-pg() { tests/lib/dbservers.sh sql pgsql "$W/pg" postgres <<<"$1"; }
+# dbsql DATABASE SQL: runs SQL on the server of $KIND
+dbsql() { tests/lib/dbservers.sh sql "$KIND" "$W/db" "$1" <<<"$2"; }
 
-# site_install KIND: a site installed from the tree, or the kept one restored.  Sets
-# MOODLE_RELEASE ("4.2.1 (Build: 20230612)") and MOODLE_VERSION (2023042401, the integer part).
+# keep_site / restore_site: the installed database and dataroot, kept for a rerun with the
+# same TS_MOODLETREE_WORK (PostgreSQL: a template database; MariaDB: a dump)
+keep_site() {
+    case $KIND in
+    pgsql) dbsql postgres 'CREATE DATABASE moodle_installed TEMPLATE moodle' >/dev/null ;;
+    mariadb) MYSQL_PWD=$TS_MY_PASSWORD mariadb-dump -h "$TS_MY_HOST" -P "$TS_MY_PORT" -u "$TS_MY_USER" \
+                 --single-transaction moodle >"$W/moodle.sql" ;;
+    esac && tar -cf "$W/data.tar" -C "$W" data && touch "$W/installed"
+}
+restore_site() {
+    case $KIND in
+    pgsql) dbsql postgres 'DROP DATABASE IF EXISTS moodle' >/dev/null &&
+           dbsql postgres 'CREATE DATABASE moodle TEMPLATE moodle_installed' >/dev/null ;;
+    mariadb) tests/lib/dbservers.sh createdb mariadb "$W/db" moodle >/dev/null &&
+             tests/lib/dbservers.sh sql mariadb "$W/db" moodle <"$W/moodle.sql" >/dev/null ;;
+    esac && rm -rf "$W/data" "$W/sync" && tar -xf "$W/data.tar" -C "$W"
+}
+
+# site_install: a site of $KIND installed from the tree in $W, or the kept one restored.
+# Sets MOODLE_RELEASE ("4.2.1 (Build: 20230612)") and MOODLE_VERSION (2023042401).
 site_install() {
     local t0=$SECONDS install vfile=$TREE/version.php
     [[ -r $vfile ]] || vfile=$TREE/public/version.php
     MOODLE_RELEASE=$(sed -n "s/^\$release *= *'\([^']*\)'.*/\1/p" "$vfile" | head -n 1)
     MOODLE_VERSION=$(sed -n 's/^\$version *= *\([0-9]*\).*/\1/p' "$vfile" | head -n 1)
-    tests/lib/dbservers.sh start pgsql "$W/pg" >>"$W/servers.log" 2>&1 ||
-        bail "cannot start PostgreSQL" "$(tail -n 5 "$W/servers.log")"
+    mkdir -p "$W"; chmod 755 "$W"   # the server runs as postgres / mysql when we are root
+    tests/lib/dbservers.sh start "$KIND" "$W/db" >>"$W/servers.log" 2>&1 ||
+        bail "cannot start the $KIND server" "$(tail -n 5 "$W/servers.log")"
     # shellcheck disable=SC1091
-    . "$W/pg/env.sh"
+    . "$W/db/env.sh"
     if [[ -f $W/installed && -r $W/data.tar ]]; then
         write_config_php
-        if pg 'DROP DATABASE IF EXISTS moodle' >/dev/null && pg 'CREATE DATABASE moodle TEMPLATE moodle_installed' >/dev/null &&
-           rm -rf "$W/data" "$W/sync" && tar -xf "$W/data.tar" -C "$W"; then
-            tap_ok "site: the installed site of $W restored ($((SECONDS - t0)) s)"
-            return 0
-        fi
-        bail "cannot restore the kept site of $W"
+        restore_site || bail "cannot restore the kept site of $W"
+        tap_ok "site[$KIND]: the installed site of $W restored ($((SECONDS - t0)) s)"
+        return 0
     fi
     rm -rf "$W/code" "$W/data" "$W/sync"
     # Hard links when the file system allows it (fast, no room taken); config.php is
@@ -141,7 +165,7 @@ site_install() {
     cp -al "$TREE" "$W/code" 2>/dev/null || cp -a "$TREE" "$W/code" || bail "cannot copy $TREE"
     rm -f "$W/code/config.php"
     mkdir -p "$W/data"
-    tests/lib/dbservers.sh createdb pgsql "$W/pg" moodle >>"$W/servers.log" 2>&1 ||
+    tests/lib/dbservers.sh createdb "$KIND" "$W/db" moodle >>"$W/servers.log" 2>&1 ||
         bail "cannot create the database" "$(tail -n 5 "$W/servers.log")"
     write_config_php
     install=$W/code/admin/cli/install_database.php
@@ -150,16 +174,26 @@ site_install() {
     if ! "$PHP" -d max_input_vars=5000 "$install" --agree-license --fullname="toolsync moodletree" \
             --shortname=tsmoodletree --adminuser=admin --adminpass="Adm1n-$RANDOM-pass" \
             --adminemail=admin@example.invalid >"$W/install.log" 2>&1; then
-        bail "install_database.php failed" "$(tail -n 15 "$W/install.log")"
+        bail "install_database.php failed on $KIND" "$(tail -n 15 "$W/install.log")"
     fi
-    tap_ok "site: Moodle $MOODLE_RELEASE installed on PostgreSQL ($((SECONDS - t0)) s)"
-    # Kept for a rerun with the same TS_MOODLETREE_WORK: the database and dataroot as installed.
-    pg 'CREATE DATABASE moodle_installed TEMPLATE moodle' >/dev/null &&
-        tar -cf "$W/data.tar" -C "$W" data && touch "$W/installed"
+    tap_ok "site[$KIND]: Moodle $MOODLE_RELEASE installed ($((SECONDS - t0)) s)"
+    keep_site
 }
 
-# write_conf KIND: toolsync.conf for the site, with the bridge and the dataroot
+# write_conf: toolsync.conf for the site, with the bridge and the dataroot
 write_conf() {
+    local db
+    case $KIND in
+    pgsql) db="    type = \"pgsql\"
+    host = \"$TS_PG_HOST\"
+    port = $TS_PG_PORT
+    user = \"$TS_PG_USER\"
+    password = \"$TS_PG_PASSWORD\"" ;;
+    mariadb) db="    type = \"mariadb\"
+    socket = \"$TS_MY_SOCKET\"
+    user = \"$TS_MY_USER\"
+    password = \"$TS_MY_PASSWORD\"" ;;
+    esac
     mkdir -p "$W/sync"
     touch "$W/ts.stamp"
     cat >"$W/toolsync.conf" <<EOF
@@ -174,12 +208,8 @@ moodle {
     dataroot = "$W/data"
 }
 database {
-    type = "pgsql"
-    host = "$TS_PG_HOST"
-    port = $TS_PG_PORT
+$db
     name = "moodle"
-    user = "$TS_PG_USER"
-    password = "$TS_PG_PASSWORD"
     prefix = "mdl_"
 }
 users {

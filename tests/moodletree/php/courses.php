@@ -161,6 +161,33 @@ function c_shape(stdClass $course): array {
     return $shape;
 }
 
+/** What differs between two parts of c_shape(): the differing columns (of each row). */
+function c_shape_diff($a, $b): array {
+    if (!is_array($a) || !is_array($b) || count($a) !== count($b)) {
+        return ['toolsync ' . json_encode($a), 'Moodle   ' . json_encode($b)];
+    }
+    $rows = array_keys($b) === range(0, count($b) - 1);   // a list of JSON rows, or one row
+    $pairs = $rows ? array_map(null, $a, $b) : [[$a, $b]];
+    $diag = [];
+    foreach ($pairs as $i => [$x, $y]) {
+        if ($rows && !is_array(json_decode((string)$y, true))) {   // plain strings (format options)
+            if ($x !== $y) {
+                $diag[] = "row $i: toolsync " . var_export($x, true) . ', Moodle ' . var_export($y, true);
+            }
+            continue;
+        }
+        $x = $rows ? (array)json_decode((string)$x, true) : $x;
+        $y = $rows ? (array)json_decode((string)$y, true) : $y;
+        foreach ($y as $col => $v) {
+            if (($x[$col] ?? null) !== $v) {
+                $diag[] = ($rows ? "row $i" . (isset($y['enrol']) ? " ($y[enrol])" : '') . ' ' : '')
+                    . "$col: toolsync " . var_export($x[$col] ?? null, true) . ', Moodle ' . var_export($v, true);
+            }
+        }
+    }
+    return $diag;
+}
+
 /** A course toolsync made against one create_course() makes with the same fields. */
 function c_likemoodle(string $shortname): void {
     global $DB;
@@ -183,8 +210,7 @@ function c_likemoodle(string $shortname): void {
     $what = ['course' => 'course row', 'sections' => 'sections', 'format_options' => 'format options',
         'enrol' => 'enrol instances', 'blocks' => 'blocks', 'context' => 'context'];
     foreach ($b as $part => $v) {
-        t_check($a[$part] == $v, "$shortname: the $what[$part] create_course() writes",
-            ["toolsync " . json_encode($a[$part]), "Moodle   " . json_encode($v)]);
+        t_check($a[$part] == $v, "$shortname: the $what[$part] create_course() writes", c_shape_diff($a[$part], $v));
     }
     t_quiet(function() use ($mine) {   // the recycle bin's backup talks under debugging
         delete_course($mine, false);

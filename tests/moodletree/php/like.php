@@ -1,7 +1,7 @@
 <?php
 // Rows toolsync wrote against the rows Moodle's own API writes for the same thing, on the
 // site the four parts left (run last: it adds and removes rows of its own):
-//   php like.php DIRROOT category|groups|enrolment|cohort|cohortinstance|meta|user
+//   php like.php DIRROOT category|groups|enrolment|cohort|cohortinstance|meta|user|picture
 // SPDX-License-Identifier: GPL-3.0-or-later
 require(__DIR__ . '/lib.php');
 require_once($CFG->dirroot . '/group/lib.php');
@@ -27,7 +27,7 @@ function l_enrolment(string $course, string $user, string $enrol): array {
     $userid = t_id('user', ['username' => $user]);
     $ue = $DB->get_record_sql('SELECT ue.id FROM {user_enrolments} ue JOIN {enrol} e ON e.id = ue.enrolid
         WHERE e.courseid = ? AND e.enrol = ? AND ue.userid = ?', [$courseid, $enrol, $userid], MUST_EXIST);
-    $ra = $DB->get_record('role_assignments', ['userid' => $userid,
+    $ra = $DB->get_record('role_assignments', ['userid' => $userid, 'component' => $enrol === 'manual' ? '' : "enrol_$enrol",
         'contextid' => context_course::instance($courseid)->id], 'id', MUST_EXIST);
     return [(int)$ue->id, (int)$ra->id];
 }
@@ -112,11 +112,12 @@ switch ($argv[2]) {
         break;
     case 'cohortinstance':
     case 'meta':
-        // toolsync's instance (MT_CO1 bound to MTCOH1 as student; MT_META linked to MT_MASTER)
+        // toolsync's instance (MT_CO2 bound to MTCOH2 as student; MT_META linked to MT_MASTER)
         // against the plugin's add_instance() on MT_E2 with the same settings.
         $cohort = $argv[2] === 'cohortinstance';
         $tsinstance = $cohort
-            ? $DB->get_record('enrol', ['enrol' => 'cohort', 'courseid' => t_id('course', ['shortname' => 'MT_CO1'])], '*', MUST_EXIST)
+            ? $DB->get_record('enrol', ['enrol' => 'cohort', 'courseid' => t_id('course', ['shortname' => 'MT_CO2']),
+                'customint1' => t_id('cohort', ['idnumber' => 'MTCOH2'])], '*', MUST_EXIST)
             : $DB->get_record('enrol', ['enrol' => 'meta', 'courseid' => t_id('course', ['shortname' => 'MT_META'])], '*', MUST_EXIST);
         $course = get_course(t_id('course', ['shortname' => 'MT_E2']));
         $fields = $cohort ? ['customint1' => $tsinstance->customint1, 'roleid' => $tsinstance->roleid, 'customint2' => 0]
@@ -125,11 +126,11 @@ switch ($argv[2]) {
         $mid = l_moodle("enrol_{$tsinstance->enrol} add_instance", function() use ($plugin, $course, $fields) {
             return $plugin->add_instance($course, $fields);
         });
-        t_like("$tsinstance->enrol instance of " . ($cohort ? 'MT_CO1' : 'MT_META'), 'enrol', $tsinstance->id, $mid,
+        t_like("$tsinstance->enrol instance of " . ($cohort ? 'MT_CO2' : 'MT_META'), 'enrol', $tsinstance->id, $mid,
             array_merge($times, ['courseid', 'sortorder']));
         // a member's enrolment and role through it (Moodle's add_instance synced them)
-        $user = $cohort ? 'mt_u1' : 'mt_u5';
-        [$ue, $ra] = l_enrolment($cohort ? 'MT_CO1' : 'MT_META', $user, $tsinstance->enrol);
+        $user = $cohort ? 'mt_u3' : 'mt_u5';
+        [$ue, $ra] = l_enrolment($cohort ? 'MT_CO2' : 'MT_META', $user, $tsinstance->enrol);
         [$mue, $mra] = l_enrolment('MT_E2', $user, $tsinstance->enrol);
         t_like("$user enrolled through it", 'user_enrolments', $ue, $mue, array_merge($times, ['enrolid']));
         t_like("$user's role through it", 'role_assignments', $ra, $mra, ['contextid', 'itemid', 'timemodified']);
@@ -151,6 +152,30 @@ switch ($argv[2]) {
         t_like('account mt_u1 (users module)', 'context', context_user::instance($ts->id)->id,
             context_user::instance($mid)->id, ['instanceid', 'path']);
         t_quiet(function() use ($mid) { delete_user($GLOBALS['DB']->get_record('user', ['id' => $mid])); });
+        break;
+    case 'picture':
+        // mt_u1's picture (pictures part) against process_new_icon() of the same JPEG for mt_u4,
+        // as Moodle's own picture upload stores it: the files rows of f1, f2, f3 and the
+        // directory entry, every column but ids, hashes, sizes and times (the encoders differ)
+        $zip = make_request_directory() . '/pictures.zip';
+        exec(escapeshellarg(PHP_BINARY) . ' ' . escapeshellarg(__DIR__ . '/mkpictures.php') . ' ' . escapeshellarg($zip));
+        $za = new ZipArchive();
+        $za->open($zip);
+        $jpeg = dirname($zip) . '/mt_u1.jpg';
+        file_put_contents($jpeg, $za->getFromName('mt_u1.jpg'));
+        $u1 = $DB->get_record('user', ['username' => 'mt_u1'], '*', MUST_EXIST);
+        $u4 = $DB->get_record('user', ['username' => 'mt_u4'], '*', MUST_EXIST);
+        $c1 = context_user::instance($u1->id);
+        $c4 = context_user::instance($u4->id);
+        require_once($CFG->libdir . '/gdlib.php');
+        l_moodle('process_new_icon', function() use ($c4, $jpeg) { return process_new_icon($c4, 'user', 'icon', 0, $jpeg); });
+        foreach (['f1.jpg', 'f2.jpg', 'f3.jpg', '.'] as $name) {
+            $where = ['component' => 'user', 'filearea' => 'icon', 'itemid' => 0, 'filepath' => '/', 'filename' => $name];
+            t_like("mt_u1's picture, $name", 'files', t_id('files', $where + ['contextid' => $c1->id]),
+                t_id('files', $where + ['contextid' => $c4->id]),
+                array_merge($times, ['contextid', 'contenthash', 'pathnamehash', 'filesize']));
+        }
+        get_file_storage()->delete_area_files($c4->id, 'user', 'icon');
         break;
     default:
         fwrite(STDERR, "unknown mode {$argv[2]}\n");

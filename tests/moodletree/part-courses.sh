@@ -4,7 +4,9 @@
 
 part_courses() {
     local all="MT_C1 MT_C2 MT_C3 MT_C4 MT_TPL MT_MASTER MT_META MT_E1 MT_E2 MT_CO1 MT_CO2"
-    # A 3-level category path, topics, self and guest, a "/" inside a category name
+    # A 3-level category path, topics, self and guest, a teacher, a "/" inside a category name
+    input users.csv userimport.csv   # the accounts of every part (mt_u6 teaches MT_C1)
+    ts courses 0 run users
     php_check courses courses.php warm
     input courses-create.csv uploadcourses.csv
     ts courses 0 run courses

@@ -1,10 +1,9 @@
 # Issue 9: enrolments, roles and groups toolsync wrote, as Moodle sees them.
 # SPDX-License-Identifier: GPL-3.0-or-later
-# Sourced by run.sh (helpers in lib.sh); the courses part made MT_E1, MT_E2, MT_MASTER, MT_META.
+# Sourced by run.sh (helpers in lib.sh); the courses part made MT_E1, MT_E2, MT_MASTER,
+# MT_META and the accounts mt_u1..mt_u6.
 
 part_enrolments() {
-    input users.csv userimport.csv
-    ts enrolments 0 run users
     php_check enrolments enrolments.php enablemeta
     input metacourses.csv
     ts enrolments 0 run courses-metas

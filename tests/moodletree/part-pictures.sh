@@ -1,6 +1,6 @@
 # Issue 11: user pictures toolsync stored, as Moodle's file API sees them.
 # SPDX-License-Identifier: GPL-3.0-or-later
-# Sourced by run.sh (helpers in lib.sh); the enrolments part made the accounts mt_u1..mt_u3.
+# Sourced by run.sh (helpers in lib.sh); the courses part made the accounts mt_u1..mt_u3.
 
 part_pictures() {
     if ! "$PHP" "$HERE/php/mkpictures.php" "$W/sync/userpictures_mt.zip"; then

@@ -122,6 +122,16 @@ function c_columns(): void {
         [json_encode($enabled('MT_C1'))]);
     t_check($enabled('MT_C2') === ['manual', 'guest'], 'MT_C2 (self 0, guest 1): enabled instances manual, guest',
         [json_encode($enabled('MT_C2'))]);
+    // teacher1_account / teacher1_role: enrolled, and shown as the course's contact
+    $teacher = $GLOBALS['DB']->get_record('user', ['username' => 'mt_u6'], '*', MUST_EXIST);
+    $ctx = context_course::instance($c1->id);
+    t_check(is_enrolled($ctx, $teacher, '', true) && user_has_role_assignment($teacher->id,
+        t_id('role', ['shortname' => 'editingteacher']), $ctx->id), 'MT_C1 teacher1: mt_u6 enrolled as editingteacher');
+    [$contacts, $out] = t_quiet(function() use ($c1) {
+        return (new core_course_list_element(get_course($c1->id)))->get_course_contacts();
+    });
+    t_check(isset($contacts[$teacher->id]) && $out === '', 'MT_C1 teacher1: mt_u6 among the course contacts',
+        ['contacts ' . json_encode(array_keys((array)$contacts)), $out]);
     $self = enrol_get_plugin('self');
     $instance = null;
     foreach (enrol_get_instances(c_course('MT_C1')->id, true) as $i) {

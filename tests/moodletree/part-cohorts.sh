@@ -14,4 +14,10 @@ part_cohorts() {
     php_check cohorts cohorts.php members cohorts-expect.csv
     php_check cohorts cohorts.php expect cohorts-enrol-expect.csv
     php_check cohorts cohorts.php sync
+    # a bound cohort emptied
+    input cohorts-free.csv cohorts.csv
+    ts cohorts 0 run cohorts
+    php_check cohorts cohorts.php members cohorts-expect-2.csv
+    php_check cohorts cohorts.php expect cohorts-enrol-expect-2.csv
+    php_check cohorts cohorts.php sync
 }

@@ -17,4 +17,15 @@ part_enrolments() {
     php_check enrolments enrolments.php expect enrolments-expect.csv
     php_check enrolments enrolments.php groupings
     php_check enrolments enrolments.php metasync
+    # an enrolment disabled, then the meta link disabled and enabled again
+    input enrols-2.csv enrols.csv
+    ts enrolments 0 run enrols
+    input metacourses-del.csv metacourses.csv
+    ts enrolments 0 run courses-metas
+    php_check enrolments enrolments.php expect enrolments-expect-2.csv
+    php_check enrolments enrolments.php metasync
+    input metacourses-add.csv metacourses.csv
+    ts enrolments 0 run courses-metas
+    php_check enrolments enrolments.php expect enrolments-expect-3.csv
+    php_check enrolments enrolments.php metasync
 }

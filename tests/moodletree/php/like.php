@@ -82,19 +82,19 @@ switch ($argv[2]) {
         t_quiet(function() use ($mg, $ma, $mgg) { groups_delete_group($mg); groups_delete_group($ma); groups_delete_grouping($mgg); });
         break;
     case 'enrolment':
-        // mt_u3 enrolled as student in MT_E2 by enrols.csv; mt_u5 by Moodle's manual plugin
-        [$ue, $ra] = l_enrolment('MT_E2', 'mt_u3', 'manual');
-        $course = get_course(t_id('course', ['shortname' => 'MT_E2']));
+        // mt_u2 enrolled as student in MT_E1 by enrols.csv; mt_u5 by Moodle's manual plugin
+        [$ue, $ra] = l_enrolment('MT_E1', 'mt_u2', 'manual');
+        $course = get_course(t_id('course', ['shortname' => 'MT_E1']));
         $instance = $DB->get_record('enrol', ['courseid' => $course->id, 'enrol' => 'manual'], '*', MUST_EXIST);
         l_moodle('enrol_user (manual)', function() use ($instance) {
             enrol_get_plugin('manual')->enrol_user($instance, t_id('user', ['username' => 'mt_u5']),
                 t_id('role', ['shortname' => 'student']));
             return true;
         });
-        [$mue, $mra] = l_enrolment('MT_E2', 'mt_u5', 'manual');
+        [$mue, $mra] = l_enrolment('MT_E1', 'mt_u5', 'manual');
         // timestart: spec 40 starts an enrolment without a starttime column now, enrol_user() at 0
-        t_like('mt_u3 enrolled in MT_E2 (enrols.csv)', 'user_enrolments', $ue, $mue, array_merge($times, ['userid', 'timestart']));
-        t_like('mt_u3 student in MT_E2 (enrols.csv)', 'role_assignments', $ra, $mra, ['userid', 'timemodified']);
+        t_like('mt_u2 enrolled in MT_E1 (enrols.csv)', 'user_enrolments', $ue, $mue, array_merge($times, ['userid', 'timestart']));
+        t_like('mt_u2 student in MT_E1 (enrols.csv)', 'role_assignments', $ra, $mra, ['userid', 'timemodified']);
         t_quiet(function() use ($instance) { enrol_get_plugin('manual')->unenrol_user($instance, t_id('user', ['username' => 'mt_u5'])); });
         break;
     case 'cohort':
@@ -112,12 +112,12 @@ switch ($argv[2]) {
         break;
     case 'cohortinstance':
     case 'meta':
-        // toolsync's instance (MT_CO2 bound to MTCOH2 as student; MT_META linked to MT_MASTER)
+        // toolsync's instance (MT_CO2 bound to MTCOH1 as teacher; MT_META linked to MT_MASTER)
         // against the plugin's add_instance() on MT_E2 with the same settings.
         $cohort = $argv[2] === 'cohortinstance';
         $tsinstance = $cohort
             ? $DB->get_record('enrol', ['enrol' => 'cohort', 'courseid' => t_id('course', ['shortname' => 'MT_CO2']),
-                'customint1' => t_id('cohort', ['idnumber' => 'MTCOH2'])], '*', MUST_EXIST)
+                'customint1' => t_id('cohort', ['idnumber' => 'MTCOH1'])], '*', MUST_EXIST)
             : $DB->get_record('enrol', ['enrol' => 'meta', 'courseid' => t_id('course', ['shortname' => 'MT_META'])], '*', MUST_EXIST);
         $course = get_course(t_id('course', ['shortname' => 'MT_E2']));
         $fields = $cohort ? ['customint1' => $tsinstance->customint1, 'roleid' => $tsinstance->roleid, 'customint2' => 0]
@@ -129,7 +129,7 @@ switch ($argv[2]) {
         t_like("$tsinstance->enrol instance of " . ($cohort ? 'MT_CO2' : 'MT_META'), 'enrol', $tsinstance->id, $mid,
             array_merge($times, ['courseid', 'sortorder']));
         // a member's enrolment and role through it (Moodle's add_instance synced them)
-        $user = $cohort ? 'mt_u3' : 'mt_u5';
+        $user = $cohort ? 'mt_u1' : 'mt_u5';
         [$ue, $ra] = l_enrolment($cohort ? 'MT_CO2' : 'MT_META', $user, $tsinstance->enrol);
         [$mue, $mra] = l_enrolment('MT_E2', $user, $tsinstance->enrol);
         t_like("$user enrolled through it", 'user_enrolments', $ue, $mue, array_merge($times, ['enrolid']));

@@ -39,7 +39,7 @@ for a in "$@"; do
     --quick) QUICK=1 ;;
     --keep) KEEP=1 ;;
     --verbose|-v) VERBOSE=1 ;;
-    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run-tests.sh: unknown option $a" >&2; exit 2 ;;
     esac
 done
@@ -229,7 +229,7 @@ done
 
 # ----------------------------------------------------------------------------------------
 # 4c. A real Moodle installed from TS_MOODLE_TREE asked about toolsync's rows (skips itself
-#     when TS_MOODLE_TREE is unset; its own PostgreSQL server)
+#     when TS_MOODLE_TREE is unset; its own PostgreSQL and MariaDB servers)
 # ----------------------------------------------------------------------------------------
 step "Moodle tree"
 timeout -k 10 1800 bash tests/moodletree/run.sh >"$T/moodletree.log" 2>&1 </dev/null

@@ -358,6 +358,10 @@ function tsb_op_course_restore(array $args): array {
         $update->category = (int)$args['categoryid'];
     }
     update_course($update);
+    // restore_dbops::create_new_course() leaves sortorder 0: give the course its place in
+    // its category's block now, as course_delete does, so that the next course toolsync
+    // creates there and fix_course_sortorder() both find the block in order.
+    fix_course_sortorder();
     return ['courseid' => (int)$courseid, 'target' => $target];
 }
 

@@ -166,8 +166,12 @@ static int plugin_defaults(moodle_site *s, const char *enrol, instance_row *r, c
         r->enrolperiod = cfg_int(s, plugin, "enrolperiod", 0);
         expiry_notify(r, cfg_int(s, plugin, "expirynotify", 0));
         r->expirythreshold = cfg_int(s, plugin, "expirythreshold", manual ? 86400 : 0);
-        if (manual)
+        if (manual) {
+            /* Moodle 4.4+ sends a welcome message on manual enrolment; its setting is
+             * the new instance's customint1 (absent on older sites: NULL, as before). */
+            r->ci[0] = cfg_int(s, plugin, "sendcoursewelcomemessage", NONE);
             return 0;   /* manual never asks for a key */
+        }
         static const char *const ci[] = { "groupkey", "longtimenosee", "maxenrolled",
                                           "sendcoursewelcomemessage", NULL, "newenrols" };
         for (int i = 0; i < 6; i++)

@@ -235,6 +235,7 @@ INSERT INTO {config_plugins} (plugin, name, value) VALUES
   ('enrol_manual', 'expirynotify', '0'),
   ('enrol_manual', 'expirythreshold', '86400'),
   ('enrol_manual', 'expiredaction', '1'),
+  ('enrol_manual', 'sendcoursewelcomemessage', '1'),                      -- since 4.4
   ('enrol_guest', 'version', '2023042400'),
   ('enrol_guest', 'defaultenrol', '1'),
   ('enrol_guest', 'status', '1'),

@@ -102,6 +102,58 @@ int64_t course_section_add(cstate *s, int64_t courseid, int64_t ctx, int section
     return id;
 }
 
+/* A new course's sections 0..last, as create_course() writes them: with ids the
+ * database hands out ahead (PostgreSQL), one multi-row INSERT instead of one per
+ * section; otherwise one at a time.  Each gets its course_section_created event.
+ * 0, or -1. */
+#define SECTIONS_PER_INSERT 16
+static int sections_add(cstate *s, int64_t courseid, int64_t ctx, int last)
+{
+    int64_t ids[SECTIONS_PER_INSERT];
+    for (int first = 0; first <= last; first += SECTIONS_PER_INSERT) {
+        int k = last - first + 1 < SECTIONS_PER_INSERT ? last - first + 1
+                                                       : SECTIONS_PER_INSERT;
+        int reserved = 1;
+        for (int i = 0; i < k && reserved; i++)
+            reserved = (ids[i] = SQL->reserve_id(s->run, "course_sections")) > 0;
+        if (!reserved) {   /* no ids ahead (MariaDB, SQLite): one INSERT each */
+            for (int n = first; n <= last; n++)
+                if (course_section_add(s, courseid, ctx, n, NULL, "") < 0)
+                    return -1;
+            return 0;
+        }
+        char sql[160 + SECTIONS_PER_INSERT * 40];
+        size_t o = (size_t)snprintf(sql, sizeof sql, "INSERT INTO {course_sections} (id, course, "
+                                    "section, name, summary, summaryformat, sequence, visible, "
+                                    "timemodified) VALUES ");
+        ts_value v[SECTIONS_PER_INSERT * 4];
+        char types[SECTIONS_PER_INSERT * 4 + 1];
+        int64_t now = RT->now(s->run);
+        for (int i = 0; i < k; i++) {
+            o += (size_t)snprintf(sql + o, sizeof sql - o, "%s(?, ?, ?, NULL, '', 1, '', 1, ?)",
+                                  i ? ", " : "");
+            v[4 * i].i = ids[i];
+            v[4 * i + 1].i = courseid;
+            v[4 * i + 2].i = first + i;
+            v[4 * i + 3].i = now;
+            memcpy(types + 4 * i, "iiii", 4);
+        }
+        types[4 * k] = '\0';
+        ts_stmt *st = SQL->prepare(s->run, sql);
+        if (!st || SQL->exec_array(st, types, v) != 0)
+            return -1;
+        for (int i = 0; i < k; i++) {
+            char other[40];
+            snprintf(other, sizeof other, "{\"sectionnum\":%d}", first + i);
+            if (courses_event(s, "\\core\\event\\course_section_created", "c",
+                              TS_EDU_TEACHING, "course_sections", ids[i], ctx, courseid,
+                              other) != 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
 /* The options create_course() stores for the core formats that have them. */
 static int format_options(cstate *s, int64_t courseid, const crec *c)
 {
@@ -109,17 +161,21 @@ static int format_options(cstate *s, int64_t courseid, const crec *c)
     int weeks = !strcmp(fmt, "weeks");
     if (!weeks && strcmp(fmt, "topics") != 0)
         return 0;
-    ts_stmt *st = SQL->prepare(s->run, "INSERT INTO {course_format_options} (courseid, "
-                               "format, sectionid, name, value) VALUES (?, ?, 0, ?, ?)");
+    /* One statement for the two (weeks: three) rows. */
+    ts_stmt *st = SQL->prepare(s->run, weeks
+        ? "INSERT INTO {course_format_options} (courseid, format, sectionid, name, value) "
+          "VALUES (?, ?, 0, ?, ?), (?, ?, 0, ?, ?), (?, ?, 0, ?, ?)"
+        : "INSERT INTO {course_format_options} (courseid, format, sectionid, name, value) "
+          "VALUES (?, ?, 0, ?, ?), (?, ?, 0, ?, ?)");
     char hidden[8], display[8];
     snprintf(hidden, sizeof hidden, "%d", s->def_hiddensections);
     snprintf(display, sizeof display, "%d", c->coursedisplay);
-    if (!st || SQL->exec(st, "isss", courseid, fmt, "hiddensections", hidden) != 0 ||
-        SQL->exec(st, "isss", courseid, fmt, "coursedisplay", display) != 0)
-        return -1;
-    if (weeks && SQL->exec(st, "isss", courseid, fmt, "automaticenddate", "1") != 0)
-        return -1;
-    return 0;
+    int rc = !st ? -1 : weeks
+        ? SQL->exec(st, "isssisssisss", courseid, fmt, "hiddensections", hidden, courseid, fmt,
+                    "coursedisplay", display, courseid, fmt, "automaticenddate", "1")
+        : SQL->exec(st, "isssisss", courseid, fmt, "hiddensections", hidden, courseid, fmt,
+                    "coursedisplay", display);
+    return rc != 0 ? -1 : 0;
 }
 
 static int created_event(cstate *s, int64_t id, int64_t ctx, const crec *c)
@@ -155,12 +211,11 @@ int64_t course_insert(cstate *s, ts_row *r, const crec *c, int64_t catid)
     }
     if (category_count(s, catid, 1) != 0)
         return -1;
-    for (int n = 0; n <= s->def_numsections; n++)
-        if (course_section_add(s, id, ctx, n, NULL, "") < 0) {
-            RT->outcome(r, TS_ERROR, "errorsectioncreate", NULL,
-                        "section %d could not be created", n);
-            return -1;
-        }
+    if (sections_add(s, id, ctx, s->def_numsections) < 0) {
+        RT->outcome(r, TS_ERROR, "errorsectioncreate", NULL,
+                    "sections 0 to %d could not be created", s->def_numsections);
+        return -1;
+    }
     if (format_options(s, id, c) != 0)
         return -1;
     if (!TS_API_HAS(E, instance_add_defaults)) {

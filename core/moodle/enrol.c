@@ -16,14 +16,9 @@
 
 /* ---- the instance ------------------------------------------------------------------ */
 
-/* An enrol instance and its course context. */
+/* An enrol instance (the row the run remembers) and its course context. */
 typedef struct {
-    int64_t id;
-    char enrol[24];          /* plugin name, varchar(20) */
-    int64_t courseid;
-    int status;
-    int64_t roleid;
-    int64_t customint1, customint2;
+    moodle_known_instance k;
     moodle_ctx ctx;
 } enrol_instance;
 
@@ -36,35 +31,29 @@ static int enrol_instance_get(moodle_site *s, int64_t enrolid, enrol_instance *o
 {
     memset(out, 0, sizeof *out);
     const moodle_known_instance *k = moodle_instance_known(s, enrolid);
-    moodle_known_instance in = { .id = enrolid };
+    moodle_known_instance row = { .id = enrolid };
     if (!k) {
         int r;
         db_stmt *st = moodle_read_row(s, SQL_INSTANCE, "an enrol instance", &r, enrolid);
         if (r <= 0)
             return r < 0 ? -1 : 1;
         const char *name = db_col_text(st, 0);
-        snprintf(in.enrol, sizeof in.enrol, "%s", name ? name : "");
-        in.courseid = db_col_int(st, 1);
-        in.status = (int)db_col_int(st, 2);
-        in.roleid = db_col_null(st, 3) ? 0 : db_col_int(st, 3);
-        in.customint1 = db_col_null(st, 4) ? 0 : db_col_int(st, 4);
-        in.customint2 = db_col_null(st, 5) ? 0 : db_col_int(st, 5);
+        snprintf(row.enrol, sizeof row.enrol, "%s", name ? name : "");
+        row.courseid = db_col_int(st, 1);
+        row.status = (int)db_col_int(st, 2);
+        row.roleid = db_col_null(st, 3) ? 0 : db_col_int(st, 3);
+        row.customint1 = db_col_null(st, 4) ? 0 : db_col_int(st, 4);
+        row.customint2 = db_col_null(st, 5) ? 0 : db_col_int(st, 5);
         moodle_drain(st);
-        moodle_instance_learn(s, &in);
-        k = &in;
+        moodle_instance_learn(s, &row);
+        k = &row;
     }
-    out->id = k->id;
-    memcpy(out->enrol, k->enrol, sizeof out->enrol);
-    out->courseid = k->courseid;
-    out->status = k->status;
-    out->roleid = k->roleid;
-    out->customint1 = k->customint1;
-    out->customint2 = k->customint2;
+    out->k = *k;
 
-    int r = moodle_course_ctx(s, out->courseid, &out->ctx);
+    int r = moodle_course_ctx(s, out->k.courseid, &out->ctx);
     if (r > 0)
         return moodle_fail(s, "course %lld of enrol instance %lld has no context",
-                           (long long)out->courseid, (long long)enrolid);
+                           (long long)out->k.courseid, (long long)enrolid);
     return r;
 }
 
@@ -103,18 +92,18 @@ int moodle_enrol_user(moodle_site *s, int64_t now, int64_t enrolid, int64_t user
         return -1;
     if (r > 0)
         return moodle_fail(s, "enrol instance %lld does not exist", (long long)enrolid);
-    if (in.courseid == MOODLE_SITEID)
+    if (in.k.courseid == MOODLE_SITEID)
         return moodle_fail(s, "cannot enrol into the front page course");
-    if (strcmp(in.enrol, "guest") == 0)
+    if (strcmp(in.k.enrol, "guest") == 0)
         return moodle_fail(s, "guest access instances hold no enrolments");
 
     char json[96], namejs[48];
     snprintf(json, sizeof json, "{\"enrol\":%s}",
-             moodle_json_str(namejs, sizeof namejs, in.enrol));
+             moodle_json_str(namejs, sizeof namejs, in.k.enrol));
     int wrote = 0;
 
     ks_ue ue;
-    r = moodle_state_ue(s, in.courseid, enrolid, userid, &ue);
+    r = moodle_state_ue(s, in.k.courseid, enrolid, userid, &ue);
     if (r < 0)
         return -1;
     if (r > 0) {
@@ -127,7 +116,7 @@ int moodle_enrol_user(moodle_site *s, int64_t now, int64_t enrolid, int64_t user
                            ue.id) < 0)
                 return -1;
             ks_ue now_ue = { ue.id, newstatus, timestart, timeend };
-            moodle_state_ue_set(s, in.courseid, enrolid, userid, &now_ue);
+            moodle_state_ue_set(s, in.k.courseid, enrolid, userid, &now_ue);
             if (moodle_mark_user_dirty(s, now, userid) < 0)
                 return -1;
             if (moodle_core_event(s, now, "user_enrolment_updated", "u", "user_enrolments",
@@ -146,7 +135,7 @@ int moodle_enrol_user(moodle_site *s, int64_t now, int64_t enrolid, int64_t user
         if (id < 0)
             return -1;
         ks_ue new_ue = { id, st0, timestart, timeend };
-        moodle_state_ue_set(s, in.courseid, enrolid, userid, &new_ue);
+        moodle_state_ue_set(s, in.k.courseid, enrolid, userid, &new_ue);
         /* No dirtyusers flag here: Moodle sets it through role_assign() only. */
         if (moodle_core_event(s, now, "user_enrolment_created", "c", "user_enrolments", id,
                         &in.ctx, userid, json) < 0)
@@ -157,15 +146,15 @@ int moodle_enrol_user(moodle_site *s, int64_t now, int64_t enrolid, int64_t user
     }
 
     /* enrol_meta observes user_enrolment_created/updated (not of its own instances). */
-    if (wrote && strcmp(in.enrol, "meta") != 0 && moodle_meta_note(s, in.courseid, userid) < 0)
+    if (wrote && strcmp(in.k.enrol, "meta") != 0 && moodle_meta_note(s, in.k.courseid, userid) < 0)
         return -1;
     /* Grade history recovery ($CFG->recovergradesdefault, off by default) is not done. */
     if (roleid > 0) {
         char component[32] = "";
         int64_t itemid = 0;
-        if (roles_protected(in.enrol)) {
-            snprintf(component, sizeof component, "enrol_%s", in.enrol);
-            itemid = in.id;
+        if (roles_protected(in.k.enrol)) {
+            snprintf(component, sizeof component, "enrol_%s", in.k.enrol);
+            itemid = in.k.id;
         }
         r = moodle_role_assign(s, now, roleid, in.ctx.id, userid, component, itemid);
         if (r < 0)
@@ -248,18 +237,18 @@ int moodle_unenrol_user(moodle_site *s, int64_t now, int64_t enrolid, int64_t us
     moodle_drain(st);
 
     char component[32];
-    snprintf(component, sizeof component, "enrol_%s", in.enrol);
+    snprintf(component, sizeof component, "enrol_%s", in.k.enrol);
 
     /* What this instance owns: its group memberships, then its roles. */
-    if (remove_groups(s, now, userid, SQL_GM_OWNED, "isi", userid, component, in.id) < 0)
+    if (remove_groups(s, now, userid, SQL_GM_OWNED, "isi", userid, component, in.k.id) < 0)
         return -1;
-    if (moodle_role_unassign_all(s, now, 0, in.ctx.id, userid, component, in.id, 0) < 0)
+    if (moodle_role_unassign_all(s, now, 0, in.ctx.id, userid, component, in.k.id, 0) < 0)
         return -1;
     if (moodle_exec(s, SQL_UE_DELETE, "cannot delete a user enrolment", "i", ueid) < 0)
         return -1;
-    moodle_state_ue_gone(s, in.courseid, enrolid, userid);
+    moodle_state_ue_gone(s, in.k.courseid, enrolid, userid);
 
-    r = moodle_state_enrolled(s, in.courseid, userid);
+    r = moodle_state_enrolled(s, in.k.courseid, userid);
     if (r < 0)
         return -1;
     int last = (r == 0);
@@ -268,14 +257,14 @@ int moodle_unenrol_user(moodle_site *s, int64_t now, int64_t enrolid, int64_t us
         /* The user leaves the course: every role in it and below, every group. */
         if (moodle_role_unassign_all(s, now, 0, in.ctx.id, userid, NULL, 0, 1) < 0)
             return -1;
-        if (remove_groups(s, now, userid, SQL_GM_COURSE, "ii", in.courseid, userid) < 0)
+        if (remove_groups(s, now, userid, SQL_GM_COURSE, "ii", in.k.courseid, userid) < 0)
             return -1;
         /* grade_user_unenrol() would delete the user's grades in the course (kept in
          * grade history for recovery).  Grades are deliberately left alone here: the
          * gradebook's tables and its history are Moodle's business, and leaving them
          * only means they are still there if the user comes back. */
         if (moodle_exec(s, SQL_LASTACCESS_DELETE, "cannot delete last access", "ii", userid,
-                       in.courseid) < 0)
+                       in.k.courseid) < 0)
             return -1;
     }
 
@@ -288,8 +277,8 @@ int moodle_unenrol_user(moodle_site *s, int64_t now, int64_t enrolid, int64_t us
         o += (size_t)snprintf(json + o, sizeof json - o, "%s\"%s\":%s", i ? "," : "",
                               cols[i], moodle_json_str(v, sizeof v, vals[i]));
     }
-    snprintf(cid, sizeof cid, "%lld", (long long)in.courseid);
-    moodle_json_str(namejs, sizeof namejs, in.enrol);
+    snprintf(cid, sizeof cid, "%lld", (long long)in.k.courseid);
+    moodle_json_str(namejs, sizeof namejs, in.k.enrol);
     snprintf(json + o, sizeof json - o,
              ",\"courseid\":%s,\"enrol\":%s,\"lastenrol\":%s},\"enrol\":%s}",
              moodle_json_str(coursejs, sizeof coursejs, cid), namejs,
@@ -301,7 +290,7 @@ int moodle_unenrol_user(moodle_site *s, int64_t now, int64_t enrolid, int64_t us
         return -1;
     moodle_request_purge(s, "coursecontacts");
     /* enrol_meta observes user_enrolment_deleted (not of its own instances). */
-    if (strcmp(in.enrol, "meta") != 0 && moodle_meta_note(s, in.courseid, userid) < 0)
+    if (strcmp(in.k.enrol, "meta") != 0 && moodle_meta_note(s, in.k.courseid, userid) < 0)
         return -1;
     return 1;
 }
@@ -317,7 +306,7 @@ int moodle_enrolment_get(moodle_site *s, int64_t enrolid, int64_t userid, int *s
     if (r != 0)
         return r < 0 ? -1 : 0;   /* no instance, no enrolment through it */
     ks_ue ue;
-    r = moodle_state_ue(s, in.courseid, enrolid, userid, &ue);
+    r = moodle_state_ue(s, in.k.courseid, enrolid, userid, &ue);
     if (r > 0) {
         if (status)
             *status = ue.status;

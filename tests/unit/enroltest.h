@@ -229,6 +229,34 @@ static int has_purge(const char *what)
     return 0;
 }
 
+/* ---- fixtures ------------------------------------------------------------------------- */
+
+/* A course in category 1 with its context (its path into `path`): its id, or -1. */
+__attribute__((unused)) static int64_t new_course_path(const char *shortname, char *path)
+{
+    int64_t id = insert_sql(
+        "INSERT INTO {course} (category, sortorder, fullname, shortname, idnumber, summary, "
+        "format, lang, calendartype, theme, timecreated, timemodified, cacherev) "
+        "VALUES (1, 10001, ?, ?, ?, '', 'topics', '', '', '', ?, ?, ?)",
+        "sssiii", shortname, shortname, shortname, NOW, NOW, NOW);
+    int64_t ctx = id > 0 ? moodle_context_create(s, NOW, 50, id, "/1/3", path) : -1;
+    return ctx > 0 ? id : -1;
+}
+
+__attribute__((unused)) static int64_t new_course(const char *shortname)
+{
+    char path[256];
+    return new_course_path(shortname, path);
+}
+
+/* A manual account: its id, or -1. */
+__attribute__((unused)) static int64_t new_user(const char *name)
+{
+    return insert_sql("INSERT INTO {user} (auth, confirmed, mnethostid, username, password, "
+                      "timecreated, timemodified) VALUES ('manual', 1, 1, ?, 'x', ?, ?)",
+                      "sii", name, NOW, NOW);
+}
+
 /* ---- sites ---------------------------------------------------------------------------- */
 
 static void (*the_scenario)(void);

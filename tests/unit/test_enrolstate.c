@@ -8,24 +8,7 @@
  */
 #include "enroltest.h"
 
-static int64_t new_course(const char *shortname)
-{
-    char path[256];
-    int64_t id = insert_sql(
-        "INSERT INTO {course} (category, sortorder, fullname, shortname, idnumber, summary, "
-        "format, lang, calendartype, theme, timecreated, timemodified, cacherev) "
-        "VALUES (1, 10001, ?, ?, ?, '', 'topics', '', '', '', ?, ?, ?)",
-        "sssiii", shortname, shortname, shortname, NOW, NOW, NOW);
-    int64_t ctx = id > 0 ? moodle_context_create(s, NOW, 50, id, "/1/3", path) : -1;
-    return ctx > 0 ? id : -1;
-}
 
-static int64_t new_user(const char *name)
-{
-    return insert_sql("INSERT INTO {user} (auth, confirmed, mnethostid, username, password, "
-                      "timecreated, timemodified) VALUES ('manual', 1, 1, ?, 'x', ?, ?)",
-                      "sii", name, NOW, NOW);
-}
 
 /* Ten users enrolled, with their role and a group: the first costs the reads of the
  * course, the nine others none.  `warm`: the users' dirty flags were set by an earlier

@@ -10,17 +10,6 @@
 
 #define K kind_name
 
-static int64_t new_course(const char *shortname)
-{
-    char path[256];
-    int64_t id = insert_sql(
-        "INSERT INTO {course} (category, sortorder, fullname, shortname, idnumber, summary, "
-        "format, lang, calendartype, theme, timecreated, timemodified, cacherev) "
-        "VALUES (1, 10001, ?, ?, ?, '', 'topics', '', '', '', ?, ?, ?)",
-        "sssiii", shortname, shortname, shortname, NOW, NOW, NOW);
-    int64_t ctx = id > 0 ? moodle_context_create(s, NOW, 50, id, "/1/3", path) : -1;
-    return ctx > 0 ? id : -1;
-}
 
 static void updates(int64_t course)
 {

@@ -7,23 +7,7 @@
  */
 #include "enroltest.h"
 
-static int64_t new_course(const char *shortname, char *path)
-{
-    int64_t id = insert_sql(
-        "INSERT INTO {course} (category, sortorder, fullname, shortname, idnumber, summary, "
-        "format, lang, calendartype, theme, timecreated, timemodified, cacherev) "
-        "VALUES (1, 10001, ?, ?, ?, '', 'topics', '', '', '', ?, ?, ?)",
-        "sssiii", shortname, shortname, shortname, NOW, NOW, NOW);
-    int64_t ctx = id > 0 ? moodle_context_create(s, NOW, 50, id, "/1/3", path) : -1;
-    return ctx > 0 ? id : -1;
-}
 
-static int64_t new_user(const char *name)
-{
-    return insert_sql("INSERT INTO {user} (auth, confirmed, mnethostid, username, password, "
-                      "timecreated, timemodified) VALUES ('manual', 1, 1, ?, 'x', ?, ?)",
-                      "sii", name, NOW, NOW);
-}
 
 static int64_t ctx_of(int64_t course)
 {
@@ -237,7 +221,7 @@ static void meta_link(void)
     reopen_site();
 
     char ppath[256], cpath[256];
-    int64_t parent = new_course("Parent", ppath), child = new_course("Child", cpath);
+    int64_t parent = new_course_path("Parent", ppath), child = new_course_path("Child", cpath);
     pctx = ctx_of(parent);
     int64_t cctx = cctx2 = ctx_of(child);
     TAP_OK(moodle_instance_add_defaults(s, NOW, parent) == 3 &&
@@ -355,7 +339,7 @@ static void meta_settings(void)
 static void scenario(void)
 {
     char cpath[256];
-    int64_t course = new_course("Instances", cpath);
+    int64_t course = new_course_path("Instances", cpath);
     TAP_OK(course > 0, "%s: course", kind_name);
     int64_t cctx = ctx_of(course);
     purges_reset();

@@ -173,12 +173,6 @@ int bindings_row(ts_run *run, void *st, ts_row *row)
     int64_t cohort = R->cohort(run, s->cohort_by, hk, 0);
     if (cohort <= 0)
         return lookup_failed(row, cohort, "cohortbindingbadcohortid", "cohort", "cohort", hk);
-    if (!TS_API_HAS(E, instance_add) || !TS_API_HAS(E, instance_set_status) ||
-        !TS_API_HAS(E, instance_delete)) {
-        RT->outcome(row, TS_ERROR, "errorunsupported", NULL,
-                    "this toolsync's enrol service cannot write enrol instances");
-        return TS_ERR;
-    }
     const char *method = given(row, s->b_enrol);
     if (!method)
         method = "cohort";

@@ -106,11 +106,6 @@ static int delete_by_sql(cstate *s, ts_row *r, const victim *v)
             ids[n++] = SQL->col_int(st, 0);
     if (rc < 0 || n == 64)
         return -1;
-    if (n && !TS_API_HAS(E, instance_delete)) {
-        RT->outcome(r, TS_ERROR, "enrolserviceold", NULL, "this toolsync's enrol service "
-                    "cannot delete enrol instances (it needs enrol version 2)");
-        return -1;
-    }
     for (int i = 0; i < n; i++)
         if (E->instance_delete(s->run, ids[i]) < 0)
             return -1;

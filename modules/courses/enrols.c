@@ -13,11 +13,6 @@ static int instance_switch(cstate *s, ts_row *r, int64_t courseid, const char *p
     int64_t inst = R->enrol_instance(s->run, courseid, plugin, 1);
     if (inst < 0)
         return -1;
-    if (!TS_API_HAS(E, instance_set_status) || !TS_API_HAS(E, instance_add)) {
-        RT->outcome(r, TS_ERROR, "enrolserviceold", plugin, "this toolsync's enrol service "
-                    "cannot change enrol instances (it needs enrol version 2)");
-        return -1;
-    }
     if (inst > 0)
         return E->instance_set_status(s->run, inst, on ? TS_INSTANCE_ENABLED
                                                        : TS_INSTANCE_DISABLED) < 0 ? -1 : 0;

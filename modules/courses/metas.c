@@ -65,11 +65,6 @@ int metas_row(ts_run *run, void *st, ts_row *r)
         RT->outcome(r, TS_ERROR, "errorbadcmd", "cmd", "unknown command '%s' (add or del)", cmd);
         return TS_DONE;
     }
-    if (!TS_API_HAS(E, instance_add) || !TS_API_HAS(E, instance_set_status)) {
-        RT->outcome(r, TS_ERROR, "enrolserviceold", NULL, "this toolsync's enrol service "
-                    "cannot write enrol instances (it needs enrol version 2)");
-        return TS_DONE;
-    }
     int64_t master = course_of(s, r, "master");
     if (master <= 0)
         return master < 0 ? TS_ERR : TS_DONE;

@@ -218,14 +218,9 @@ int64_t course_insert(cstate *s, ts_row *r, const crec *c, int64_t catid)
     }
     if (format_options(s, id, c) != 0)
         return -1;
-    if (!TS_API_HAS(E, instance_add_defaults)) {
-        RT->outcome(r, TS_ERROR, "enrolserviceold", NULL, "this toolsync's enrol service "
-                    "cannot add the default enrol instances (it needs enrol version 2)");
-        return -1;
-    }
-    /* A course just inserted has no instance: the core need not read for it. */
-    if ((TS_API_HAS(E, instance_add_defaults_new) ? E->instance_add_defaults_new(s->run, id)
-                                                  : E->instance_add_defaults(s->run, id)) < 0)
+    /* A course just inserted has no instance: the core need not read for it (the
+     * module asks for enrol version 3, which has instance_add_defaults_new). */
+    if (E->instance_add_defaults_new(s->run, id) < 0)
         return -1;
     /* Last, as create_course() triggers it once the course is complete. */
     return created_event(s, id, ctx, c) == 0 ? id : -1;

@@ -137,8 +137,7 @@ static int instance(en_state *s, enrol_line *l)
                 : R->enrol_instance(s->run, l->courseid, l->method, 1);
     if (any < 0)
         return -1;
-    if (!any && strcmp(l->method, "manual") == 0 && (l->cmd == CMD_ADD || l->cmd == CMD_SHIFT)
-        && TS_API_HAS(E, instance_add)) {
+    if (!any && strcmp(l->method, "manual") == 0 && (l->cmd == CMD_ADD || l->cmd == CMD_SHIFT)) {
         ts_enrol_instance in = { TS_ENROL_INSTANCE_HEADER, .courseid = l->courseid,
                                  .enrol = "manual", .status = TS_INSTANCE_ENABLED,
                                  .roleid = R->role(s->run, TS_BY_SHORTNAME, "student") };

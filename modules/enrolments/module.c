@@ -177,8 +177,9 @@ static int init(const ts_runtime *rt)
     SQL = rt->get_api(TS_SQL_API, TS_SQL_API_VERSION);
     M = rt->get_api(TS_MOODLE_API, TS_MOODLE_API_VERSION);
     R = rt->get_api(TS_RESOLVE_API, TS_RESOLVE_API_VERSION);
-    /* Version 1 is enough to enrol; instances (v2) are used when the core has them. */
-    E = rt->get_api(TS_ENROL_API, 1);
+    /* Version 3: the enrolments, roles and memberships a line decides on are asked of
+     * the core's memory of the course (enrolment, is_enrolled, course_roles). */
+    E = rt->get_api(TS_ENROL_API, 3);
     G = rt->get_api(TS_GROUPS_API, TS_GROUPS_API_VERSION);
     U = rt->get_api(TS_UTIL_API, TS_UTIL_API_VERSION);
     if (!SQL || !M || !R || !E || !G || !U) {

@@ -58,6 +58,7 @@ const ts_resolve_api *resolver_api(void);
 /* --- users.c ------------------------------------------------------------------------- */
 int res_user_column(ts_run *run, const char *name);
 int res_user_profile_fields(ts_run *run, const int64_t *fieldids, size_t n);
+int res_user_read_columns(ts_run *run, const char *const *names, size_t n);
 int res_user_prefetch(ts_run *run, ts_by by, int64_t host, const char *const *keys, size_t n);
 int res_user_find(ts_run *run, ts_by by, const char *key, int64_t host, unsigned flags,
                   const ts_user **out);
@@ -79,6 +80,9 @@ typedef struct ustore ustore;
 ustore *ustore_new(int fold);
 void ustore_free(ustore *u);
 void ustore_clear(ustore *u);
+/* At a batch start: a narrow store small enough is kept (its accounts are no longer
+ * new); any other is cleared. */
+void ustore_batch_begin(ustore *u);
 void ustore_row_begin(ustore *u);
 void ustore_row_undo(ustore *u);
 typedef struct idcache idcache;

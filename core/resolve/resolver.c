@@ -26,7 +26,7 @@ void resolver_free(resolver *rs)
     free(rs);
 }
 
-void resolver_batch_begin(resolver *rs) { ustore_clear(rs->users); }
+void resolver_batch_begin(resolver *rs) { ustore_batch_begin(rs->users); }
 
 void resolver_row_begin(resolver *rs)
 {
@@ -68,6 +68,7 @@ static const ts_resolve_api api = {
     .user_changed = res_user_changed,
     .user_profile_changed = res_user_profile_changed,
     .user_context_created = res_user_context_created,
+    .user_read_columns = res_user_read_columns,
     .course = res_course,
     .course_prefetch = res_course_prefetch,
     .category = res_category,

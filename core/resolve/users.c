@@ -40,6 +40,32 @@ int res_user_column(ts_run *run, const char *name)
     return -1;
 }
 
+int res_user_read_columns(ts_run *run, const char *const *names, size_t n)
+{
+    ustore *u = store_of(run);
+    ustore_clear(u);
+    free(u->want);
+    u->want = calloc(u->ncols ? u->ncols : 1, 1);
+    if (!u->want)
+        return -1;
+    u->want[0] = 1;                     /* id */
+    size_t keys[] = { u->c_username, u->c_host, u->c_idnumber, u->c_email, u->c_deleted };
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+        if (keys[i] < u->ncols)
+            u->want[keys[i]] = 1;
+    for (size_t i = 0; i < n; i++) {
+        int c = res_user_column(run, names[i]);
+        if (c >= 0)
+            u->want[c] = 1;
+    }
+    /* The SELECTs of the wide store are built for every column. */
+    for (int i = 0; i < 8; i++) {
+        free(u->fetch_sql[i][0]), free(u->fetch_sql[i][1]);
+        u->fetch_sql[i][0] = u->fetch_sql[i][1] = NULL;
+    }
+    return 0;
+}
+
 int res_user_profile_fields(ts_run *run, const int64_t *fieldids, size_t n)
 {
     ustore *u = store_of(run);
@@ -91,8 +117,10 @@ static ts_stmt *fetch_stmt(ts_run *run, ustore *u, ts_by by, const char *field, 
         return RH->sql->prepare(run, *cached);
     char sql[4096];
     size_t o = (size_t)snprintf(sql, sizeof sql, "SELECT ");
+    /* A column the run does not read is selected as NULL: the indexes stay the site's. */
     for (size_t i = 0; i < u->ncols; i++)
-        o += (size_t)snprintf(sql + o, sizeof sql - o, "%s%s", i ? ", " : "", u->cols[i]);
+        o += (size_t)snprintf(sql + o, sizeof sql - o, "%s%s", i ? ", " : "",
+                              !u->want || u->want[i] ? u->cols[i] : "NULL");
     o += (size_t)snprintf(sql + o, sizeof sql - o, ", (SELECT c.id FROM {context} c WHERE "
                           "c.contextlevel = 30 AND c.instanceid = {user}.id) FROM {user} WHERE ");
     if (byhost)

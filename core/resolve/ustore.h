@@ -31,6 +31,9 @@ struct ustore {
     /* the site's {user} columns */
     const char *const *cols;
     size_t ncols;
+    /* user_read_columns: only the columns marked are read, and the store outlives the
+     * batch (up to USTORE_KEEP accounts) */
+    unsigned char *want;
     size_t c_username, c_host, c_idnumber, c_email, c_deleted;
     /* the SQL of fetch_stmt, built once per key kind (with or without the host) */
     char *fetch_sql[8][2];
@@ -38,6 +41,9 @@ struct ustore {
     int64_t *fieldids;
     size_t nprofile;
 };
+
+/* Accounts a narrow store keeps across batches; past it, the next batch starts afresh. */
+#define USTORE_KEEP 50000
 
 ts_user *ustore_rec_new(ustore *u, int64_t id);
 char *ustore_key(const ustore *u, const char *s);

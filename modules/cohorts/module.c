@@ -134,6 +134,11 @@ static int begin(ts_run *run, void **state, int kind)
     s->role_by = choice_by(run, "roleidentifier");
     s->autocreate = RT->conf_bool(run, "autocreate");
     s->syncdelete = kind == HK_COHORTS && RT->conf_bool(run, "syncdelete");
+    /* Members are only found, never read: the core may keep them for the run. */
+    if (R->user_read_columns(run, NULL, 0) != 0) {
+        free(s);
+        return TS_ERR;
+    }
 #define COL(f, name) s->f = RT->column_index(run, name)
     COL(cmd, "cmd"); COL(cid, "cid"); COL(cidnumber, "cidnumber"); COL(cname, "cname");
     COL(userid, "userid"); COL(cdescription, "cdescription"); COL(ccatcontext, "ccatcontext");
@@ -183,7 +188,7 @@ static int init(const ts_runtime *rt)
     RT = rt;
     SQL = rt->get_api(TS_SQL_API, TS_SQL_API_VERSION);
     M = rt->get_api(TS_MOODLE_API, TS_MOODLE_API_VERSION);
-    R = rt->get_api(TS_RESOLVE_API, TS_RESOLVE_API_VERSION);
+    R = rt->get_api(TS_RESOLVE_API, 2);          /* 2: user_read_columns */
     E = rt->get_api(TS_ENROL_API, TS_ENROL_API_VERSION);
     C = rt->get_api(TS_COHORTS_API, TS_COHORTS_API_VERSION);
     if (!SQL || !M || !R || !E || !C) {

@@ -134,7 +134,9 @@ static int begin(ts_run *run, void **state, int kind)
     s->purge = (int)RT->conf_int(run, "purgeemptygroups");
     s->assignable = U->map_new();
     s->courses = U->map_new();
-    int rc = kind == HK_ENROLS ? enrols_begin(s) : kind == HK_GROUPS ? groups_begin(s)
+    /* Accounts are only found here, never read: the core may keep them for the run. */
+    int rc = R->user_read_columns(run, NULL, 0) != 0 ? -1
+           : kind == HK_ENROLS ? enrols_begin(s) : kind == HK_GROUPS ? groups_begin(s)
            : members_begin(s);
     if (rc != 0) {
         free_state(s);
@@ -176,7 +178,7 @@ static int init(const ts_runtime *rt)
     RT = rt;
     SQL = rt->get_api(TS_SQL_API, TS_SQL_API_VERSION);
     M = rt->get_api(TS_MOODLE_API, TS_MOODLE_API_VERSION);
-    R = rt->get_api(TS_RESOLVE_API, TS_RESOLVE_API_VERSION);
+    R = rt->get_api(TS_RESOLVE_API, 2);          /* 2: user_read_columns */
     /* Version 3: the enrolments, roles and memberships a line decides on are asked of
      * the core's memory of the course (enrolment, is_enrolled, course_roles). */
     E = rt->get_api(TS_ENROL_API, 3);

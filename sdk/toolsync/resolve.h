@@ -9,7 +9,8 @@
  *  - filled per batch in one query: call the prefetch functions from your handler's
  *    prefetch() with the keys of the batch's rows; a later lookup of a key not
  *    prefetched still works (one query);
- *  - cached for the run (accounts: for the batch, they are many);
+ *  - cached for the run (accounts: for the batch, they are many, unless the module
+ *    reads only a few of their columns: see user_read_columns);
  *  - kept right when the run itself creates, renames or deletes the object (the core's
  *    writers of enrol.h, groups.h, cohorts.h tell the resolver; a module that writes
  *    accounts itself says so with user_created/user_changed);
@@ -29,7 +30,7 @@ extern "C" {
 #endif
 
 #define TS_RESOLVE_API "resolve"
-#define TS_RESOLVE_API_VERSION 1
+#define TS_RESOLVE_API_VERSION 2   /* 2: user_read_columns */
 
 #define TS_R_NOTFOUND   0
 #define TS_R_ERROR    (-1)
@@ -55,7 +56,8 @@ typedef enum {
 #define TS_ANY_HOST   (-1)   /* users: accounts of every mnet host                      */
 
 /* An account as the site holds it (or as this run changed it).  Owned by the resolver:
- * valid until the end of the batch; never keep one across batches. */
+ * valid until the end of the batch; never keep one across batches (the resolver may
+ * keep it longer, or not). */
 typedef struct ts_user ts_user;
 
 typedef struct ts_resolve_api {
@@ -123,6 +125,15 @@ typedef struct ts_resolve_api {
     /* Cohort by TS_BY_ID, TS_BY_IDNUMBER or TS_BY_NAME (any context); with TS_R_CREATE
      * (by name) a missing one is created in the system context. */
     int64_t (*cohort)(ts_run *run, ts_by by, const char *key, unsigned flags);
+
+    /* --- version 2 ---------------------------------------------------------------------- */
+    /* This run needs only these {user} columns of an account, besides id, username,
+     * mnethostid, idnumber, email and deleted (names the site lacks are ignored).  Call
+     * it in begin_file, before any lookup; user_value then answers NULL for the columns
+     * not named.  In return accounts are read once per run instead of once per batch
+     * (up to a bound): modules that only need to find accounts, as enrolments or cohort
+     * members, should call it with n = 0. */
+    int (*user_read_columns)(ts_run *run, const char *const *names, size_t n);
 } ts_resolve_api;
 
 #ifdef __cplusplus

@@ -75,6 +75,7 @@ void db_close(db *d)
     if (!d)
         return;
     char *prefix = d->prefix;
+    db_later_free(d);
     d->drv->close(d);
     free(prefix);
 }
@@ -127,6 +128,7 @@ void db_stmt_init(db_stmt *st, db *d, const char *sql, int nparams)
     st->nparams = nparams;
     st->verb = dialect_verb(sql);
     st->stats_slot = st->verb == DB_VERB_INSERT ? db_stats_slot(d, sql) : -1;
+    st->sql = strdup(sql);
 }
 
 /* --- transactions ----------------------------------------------------------------- */
@@ -157,6 +159,11 @@ static int txn(db *d, db_txn_op op, const char *name)
         db_set_error(d, 0, "invalid savepoint name '%s' (a-z, 0-9, _)", name ? name : "");
         return -1;
     }
+    /* Rows queued since the last savepoint go with a rollback, and before the rest. */
+    if (op == DB_TXN_ROLLBACK || op == DB_TXN_ROLLBACK_TO)
+        db_later_drop(d);
+    else if (db_later_before(d, NULL) != 0)
+        return -1;
     return d->drv->txn(d, op, name);
 }
 
@@ -186,6 +193,10 @@ int db_exec_script(db *d, const char *sql)
     }
     if (dialect_verb(x) != DB_VERB_SELECT)
         d->writes++;
+    if (db_later_before(d, NULL) != 0) {
+        free(x);
+        return -1;
+    }
     int r = d->drv->exec_script(d, x);
     free(x);
     return r;
@@ -208,8 +219,11 @@ db_stmt *db_prepare(db *d, const char *sql)
 
 void db_finalize(db_stmt *st)
 {
-    if (st)
-        st->d->drv->finalize(st);
+    if (!st)
+        return;
+    char *sql = st->sql;
+    st->d->drv->finalize(st);
+    free(sql);
 }
 
 int db_execv(db_stmt *st, const char *types, va_list ap)
@@ -260,6 +274,8 @@ int db_execa(db_stmt *st, const char *types, const db_arg *args)
         d->reads++;
     if (st->stats_slot >= 0)
         d->stats[st->stats_slot].inserted++;
+    if (d->later && db_later_before(d, st->sql) != 0)
+        return -1;
     return d->drv->execa(st, types, args);
 }
 
@@ -287,6 +303,11 @@ int db_sync(db *d)
         return -1;
     if (d->lost)            /* nothing more will reach that server */
         return -1;
+    if (db_later_send(d) != 0) {
+        if (d->drv->sync)
+            d->drv->sync(d);
+        return -1;
+    }
     return d->drv->sync ? d->drv->sync(d) : 0;
 }
 

@@ -95,6 +95,17 @@ void db_write_count_reset(db *d);
  * the unit tests count what the per-run caches of core/moodle save. */
 uint64_t db_read_count(const db *d);
 
+/* Rows inserted later (later.c).  Queues one row of a single-row INSERT, "INSERT INTO
+ * {t} (a, b) VALUES (?, ?)" (literals may stand in the tuple), to be sent with the other
+ * rows of the same text in multi-row INSERTs: before any statement that names the table
+ * runs, before scripts, savepoints, releases and commits, and at db_sync; a rollback
+ * drops them.  Errors surface at the call that sends them.  Strings are copied.  Only
+ * for rows whose id nobody asks of the database (given, or not needed): there is no
+ * db_last_id.  Counted as a write at once. */
+int db_insert_later(db *d, const char *sql, const char *types, ...);
+int db_insert_later_a(db *d, const char *sql, const char *types, const db_arg *args);
+size_t db_later_rows(const db *d);
+
 /* PostgreSQL only: queue writes (1, the default) or wait for each answer (0; slower,
  * errors then surface at the failing db_exec).  Returns the previous setting; other
  * databases always answer 0 and ignore it. */

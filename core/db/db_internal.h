@@ -29,6 +29,7 @@ struct db {
     uint64_t reads;         /* SELECTs run: what the caches save is counted in tests */
     db_table_stats stats[DB_STATS_TABLES];
     int nstats;
+    struct db_later *later;  /* rows queued by db_insert_later (later.c), or NULL */
     int lost;              /* the last error meant the connection is gone */
     char err[1024];        /* last error message (never holds the password) */
 };
@@ -38,7 +39,15 @@ struct db_stmt {
     int nparams;
     db_verb verb;
     int stats_slot;        /* INSERT: its table's entry in d->stats, else -1 */
+    char *sql;             /* expanded text: does it name a table with rows queued?  */
 };
+
+/* later.c: sends the queued rows before a statement naming one of their tables (any
+ * statement when sql is NULL), 0 or -1; drops them (rollback); frees the queue. */
+int db_later_before(db *d, const char *sql);
+int db_later_send(db *d);
+void db_later_drop(db *d);
+void db_later_free(db *d);
 
 /* stats.c: keeps the planner's statistics up with bulk loads. */
 int db_stats_slot(db *d, const char *sql);

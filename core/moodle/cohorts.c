@@ -208,7 +208,7 @@ int moodle_cohort_add_member(moodle_site *s, int64_t now, int64_t cohortid, int6
     int64_t id = moodle_reserve_id(s, "cohort_members");
     if (id < 0)
         return -1;
-    id = moodle_insert(s, SQL_CM_INSERT_ID, SQL_CM_INSERT, "iiii", id, cohortid, userid, now);
+    id = moodle_insert_later(s, SQL_CM_INSERT_ID, SQL_CM_INSERT, "iiii", id, cohortid, userid, now);
     if (id < 0)
         return -1;
     moodle_state_cm_set(s, cohortid, userid, 1);

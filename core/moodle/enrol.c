@@ -130,7 +130,7 @@ int moodle_enrol_user(moodle_site *s, int64_t now, int64_t enrolid, int64_t user
         if (id < 0)
             return -1;
         int st0 = status >= 0 ? status : 0;
-        id = moodle_insert(s, SQL_UE_INSERT_ID, SQL_UE_INSERT, "iiiiiiiii", id, (int64_t)st0,
+        id = moodle_insert_later(s, SQL_UE_INSERT_ID, SQL_UE_INSERT, "iiiiiiiii", id, (int64_t)st0,
                           enrolid, userid, timestart, timeend, moodle_admin_id(s), now, now);
         if (id < 0)
             return -1;

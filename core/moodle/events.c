@@ -10,91 +10,17 @@
 #include <string.h>
 #include "moodle/moodle_internal.h"
 
-#define MOODLE_EVENT_CHUNK 32
-
-struct moodle_pending_event {
-    char *name, *component, *action, *target, *objecttable, *crud, *other;
-    int64_t objectid, edulevel, contextid, contextlevel, contextinstanceid, courseid,
-        relateduserid, now;
-};
-
-static void free_event(struct moodle_pending_event *e)
-{
-    free(e->name);
-    free(e->component);
-    free(e->action);
-    free(e->target);
-    free(e->objecttable);
-    free(e->crud);
-    free(e->other);
-}
-
-void moodle_events_discard(moodle_site *s)
-{
-    for (size_t i = 0; i < s->nevents; i++)
-        free_event(&s->events[i]);
-    s->nevents = 0;
-}
-
-#define LOG_COLUMNS "INSERT INTO {logstore_standard_log} (eventname, component, action, " \
+#define LOG_INSERT "INSERT INTO {logstore_standard_log} (eventname, component, action, " \
     "target, objecttable, objectid, crud, edulevel, contextid, contextlevel, " \
     "contextinstanceid, userid, courseid, relateduserid, anonymous, other, timecreated, " \
-    "origin, ip, realuserid) VALUES "
-#define LOG_ROW "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, NULL, NULL)"
-#define LOG_PARAMS 17
+    "origin, ip, realuserid) VALUES " \
+    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, NULL, NULL)"
 
-/* The 17 values of one event; NULL where Moodle's event leaves the property unset. */
-static void event_args(const moodle_site *s, const struct moodle_pending_event *e,
-                       char *types, db_arg *a)
-{
-    int has_obj = e->objecttable != NULL, has_rel = e->relateduserid > 0;
-    memcpy(types, "sssssisiiiiiiisis", LOG_PARAMS);
-    if (!has_obj)
-        types[4] = types[5] = 'n';
-    if (!has_rel)
-        types[13] = 'n';
-    a[0].s = e->name; a[1].s = e->component; a[2].s = e->action; a[3].s = e->target;
-    a[4].s = e->objecttable; a[5].i = e->objectid; a[6].s = e->crud; a[7].i = e->edulevel;
-    a[8].i = e->contextid; a[9].i = e->contextlevel; a[10].i = e->contextinstanceid;
-    a[11].i = s->admin_id; a[12].i = e->courseid; a[13].i = e->relateduserid;
-    a[14].s = e->other; a[15].i = e->now; a[16].s = "cli";
-}
-
-size_t moodle_pending_events(const moodle_site *s)
-{
-    return s->nevents;
-}
-
+/* Contexts whose path waits; the events themselves are queued in the SQL layer
+ * (db_insert_later), which sends them many rows per INSERT before the commit. */
 int moodle_flush(moodle_site *s)
 {
-    if (moodle_ctx_flush(s) != 0)
-        return -1;
-    size_t done = 0;
-    char types[MOODLE_EVENT_CHUNK * LOG_PARAMS + 1];
-    db_arg args[MOODLE_EVENT_CHUNK * LOG_PARAMS];
-    while (done < s->nevents) {
-        size_t k = s->nevents - done >= MOODLE_EVENT_CHUNK ? MOODLE_EVENT_CHUNK : 1;
-        db_stmt *st;
-        if (k == 1) {
-            st = moodle_prepared(s, LOG_COLUMNS LOG_ROW);
-        } else {
-            char sql[MOODLE_EVENT_CHUNK * (sizeof LOG_ROW + 2) + sizeof LOG_COLUMNS];
-            size_t o = (size_t)snprintf(sql, sizeof sql, "%s", LOG_COLUMNS);
-            for (size_t i = 0; i < k; i++)
-                o += (size_t)snprintf(sql + o, sizeof sql - o, "%s%s", i ? ", " : "", LOG_ROW);
-            st = moodle_prepared(s, sql);
-        }
-        if (!st)
-            return -1;
-        for (size_t i = 0; i < k; i++)
-            event_args(s, &s->events[done + i], types + i * LOG_PARAMS, args + i * LOG_PARAMS);
-        types[k * LOG_PARAMS] = '\0';
-        if (db_execa(st, types, args) != 0)
-            return moodle_fail_db(s, "cannot log events");
-        done += k;
-    }
-    moodle_events_discard(s);
-    return 0;
+    return moodle_ctx_flush(s);
 }
 
 int moodle_event(moodle_site *s, int64_t now, const char *eventname, const char *target,
@@ -140,38 +66,20 @@ int moodle_event(moodle_site *s, int64_t now, const char *eventname, const char 
     if (!other)
         return -1;
 
-    if (s->nevents == s->capevents) {
-        size_t cap = s->capevents ? s->capevents * 2 : 64;
-        struct moodle_pending_event *p = realloc(s->events, cap * sizeof *p);
-        if (!p) {
-            free(other);
-            return moodle_fail(s, "out of memory");
-        }
-        s->events = p;
-        s->capevents = cap;
-    }
-    struct moodle_pending_event *e = &s->events[s->nevents];
-    memset(e, 0, sizeof *e);
-    e->name = strdup(name);
-    e->component = strdup(component);
-    e->action = strdup(action ? action : "");
-    e->target = strdup(target ? target : "");
-    e->objecttable = objecttable ? strdup(objecttable) : NULL;
-    e->crud = strdup(crud ? crud : "");
-    e->other = other;
-    e->objectid = objectid;
-    e->edulevel = edulevel;
-    e->contextid = contextid;
-    e->contextlevel = contextlevel;
-    e->contextinstanceid = contextinstanceid;
-    e->courseid = courseid;
-    e->relateduserid = relateduserid;
-    e->now = now;
-    if (!e->name || !e->component || !e->action || !e->target || !e->crud ||
-        (objecttable && !e->objecttable)) {
-        free_event(e);
-        return moodle_fail(s, "out of memory");
-    }
-    s->nevents++;
-    return 0;
+    /* The 17 values; NULL where Moodle's event leaves the property unset. */
+    char types[] = "sssssisiiiiiiisis";
+    if (!objecttable)
+        types[4] = types[5] = 'n';
+    if (relateduserid <= 0)
+        types[13] = 'n';
+    db_arg a[17];
+    a[0].s = name; a[1].s = component; a[2].s = action ? action : "";
+    a[3].s = target ? target : ""; a[4].s = objecttable; a[5].i = objectid;
+    a[6].s = crud ? crud : ""; a[7].i = edulevel; a[8].i = contextid;
+    a[9].i = contextlevel; a[10].i = contextinstanceid; a[11].i = s->admin_id;
+    a[12].i = courseid; a[13].i = relateduserid; a[14].s = other; a[15].i = now;
+    a[16].s = "cli";
+    int rc = db_insert_later_a(s->d, LOG_INSERT, types, a);
+    free(other);
+    return rc == 0 ? 0 : moodle_fail_db(s, "cannot log an event");
 }

@@ -193,7 +193,7 @@ int moodle_group_add_member(moodle_site *s, int64_t now, int64_t groupid, int64_
     int64_t id = moodle_reserve_id(s, "groups_members");
     if (id < 0)
         return -1;
-    id = moodle_insert(s, SQL_GM_INSERT_ID, SQL_GM_INSERT, "iiiisi", id, groupid, userid, now,
+    id = moodle_insert_later(s, SQL_GM_INSERT_ID, SQL_GM_INSERT, "iiiisi", id, groupid, userid, now,
                       component, itemid);
     if (id < 0)
         return -1;

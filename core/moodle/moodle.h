@@ -53,12 +53,11 @@ const char *moodle_error(moodle_site *s);
  * cache).  Call it after a rollback (transaction or savepoint): a remembered context
  * may have been rolled back, and its id reused. */
 void moodle_forget(moodle_site *s);
-/* Events are kept in memory and written in multi-row inserts by moodle_flush, which the
- * batch runner calls before each commit or row release (one statement for many events
- * instead of one per event).  moodle_forget drops those not flushed (rolled back). */
+/* Writes what the site object holds back for the end of a row or batch (the paths of
+ * contexts created without an id reserved); the batch runner calls it before each
+ * commit or row release.  Events need nothing: the SQL layer sends them, many rows per
+ * INSERT, before the commit (db_insert_later), and a rollback drops them. */
 int moodle_flush(moodle_site *s);
-void moodle_events_discard(moodle_site *s);
-size_t moodle_pending_events(const moodle_site *s);
 
 /* Creates a context row with path and depth (spec moodle-writes §0.2).  Uses a reserved
  * id when the database gives one (one INSERT), else INSERT then UPDATE path.

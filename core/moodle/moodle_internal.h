@@ -90,9 +90,6 @@ struct moodle_site {
     int log_json;                   /* logstore_standard/jsonformat */
     char err[512];
 
-    /* Events waiting for moodle_flush (events.c): written with multi-row inserts. */
-    struct moodle_pending_event *events;
-    size_t nevents, capevents;
     /* Contexts inserted without their path (no id reserved ahead): the paths are set
      * by moodle_flush, many rows per UPDATE (context.c). */
     struct moodle_pending_ctx *pctx;

@@ -139,7 +139,7 @@ int moodle_role_assign(moodle_site *s, int64_t now, int64_t roleid, int64_t cont
     int64_t id = moodle_reserve_id(s, "role_assignments");
     if (id < 0)
         return -1;
-    id = moodle_insert(s, SQL_RA_INSERT_ID, SQL_RA_INSERT, "iiiiiisi", id, roleid, contextid,
+    id = moodle_insert_later(s, SQL_RA_INSERT_ID, SQL_RA_INSERT, "iiiiiisi", id, roleid, contextid,
                       userid, now, moodle_admin_id(s), component, itemid);
     if (id < 0)
         return -1;

@@ -295,8 +295,6 @@ void moodle_close(moodle_site *s)
 {
     if (!s)
         return;
-    moodle_events_discard(s);
-    free(s->events);
     free(s->pctx);
     moodle_release_statements(s);
     kv_free(s->cfg, s->ncfg);
@@ -329,7 +327,6 @@ void moodle_forget(moodle_site *s)
     moodle_known_forget(s);
     moodle_state_forget(s);
     moodle_cohorts_forget(s);
-    moodle_events_discard(s);
     moodle_ctx_discard(s);
     moodle_meta_forget(s);   /* a rolled-back meta instance, or sync, is no more */
 }

@@ -38,20 +38,35 @@ int64_t moodle_reserve_id(moodle_site *s, const char *table)
     return id;
 }
 
-int64_t moodle_insert(moodle_site *s, const char *sql_id, const char *sql_noid,
-                     const char *types, ...)
+static int64_t insert(moodle_site *s, int later, const char *sql_id, const char *sql_noid,
+                      const char *types, va_list ap)
 {
-    va_list ap, cp;
-    va_start(ap, types);
+    va_list cp;
     va_copy(cp, ap);
     int64_t id = va_arg(cp, int64_t);
     va_end(cp);
 
-    db_stmt *st = moodle_prepared(s, id > 0 ? sql_id : sql_noid);
-    if (!st) {
-        va_end(ap);
-        return -1;
+    if (id > 0 && later) {
+        /* Its id known, nobody waits for the row: it goes with the next ones. */
+        db_arg a[32];
+        size_t nt = strlen(types);
+        if (nt > 32)
+            return moodle_fail(s, "too many columns");
+        for (size_t i = 0; i < nt; i++) {
+            if (types[i] == 'i')
+                a[i].i = va_arg(ap, int64_t);
+            else if (types[i] == 's')
+                a[i].s = va_arg(ap, const char *);
+            else
+                a[i].s = NULL;
+        }
+        if (db_insert_later_a(moodle_db(s), sql_id, types, a) != 0)
+            return moodle_fail_db(s, "cannot insert a row");
+        return id;
     }
+    db_stmt *st = moodle_prepared(s, id > 0 ? sql_id : sql_noid);
+    if (!st)
+        return -1;
     int rc;
     if (id > 0) {
         rc = db_execv(st, types, ap);
@@ -59,7 +74,6 @@ int64_t moodle_insert(moodle_site *s, const char *sql_id, const char *sql_noid,
         (void)va_arg(ap, int64_t);          /* the id the database will choose */
         rc = db_execv(st, types + 1, ap);
     }
-    va_end(ap);
     if (rc != 0)
         return moodle_fail_db(s, "cannot insert a row");
     if (id <= 0) {
@@ -67,6 +81,26 @@ int64_t moodle_insert(moodle_site *s, const char *sql_id, const char *sql_noid,
         if (id <= 0)
             return moodle_fail_db(s, "cannot read the new row's id");
     }
+    return id;
+}
+
+int64_t moodle_insert(moodle_site *s, const char *sql_id, const char *sql_noid,
+                     const char *types, ...)
+{
+    va_list ap;
+    va_start(ap, types);
+    int64_t id = insert(s, 0, sql_id, sql_noid, types, ap);
+    va_end(ap);
+    return id;
+}
+
+int64_t moodle_insert_later(moodle_site *s, const char *sql_id, const char *sql_noid,
+                           const char *types, ...)
+{
+    va_list ap;
+    va_start(ap, types);
+    int64_t id = insert(s, 1, sql_id, sql_noid, types, ap);
+    va_end(ap);
     return id;
 }
 

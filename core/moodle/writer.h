@@ -30,6 +30,11 @@ int moodle_row_exists(moodle_site *s, const char *sql, int64_t a, int64_t b);
  * of the new row, or -1 (s->err set). */
 int64_t moodle_insert(moodle_site *s, const char *sql_id, const char *sql_noid,
                      const char *types, ...);
+/* The same for a row written often (enrolments, role assignments, memberships): when
+ * its id is reserved, the row is queued (db_insert_later) and goes in a multi-row INSERT
+ * with the next ones; otherwise as moodle_insert. */
+int64_t moodle_insert_later(moodle_site *s, const char *sql_id, const char *sql_noid,
+                           const char *types, ...);
 /* Reads the first column of every row of `st` (already run) into a malloc'd array the
  * caller frees, before anything else runs (MariaDB: one pending result per
  * connection).  0 or -1 (s->err set). */

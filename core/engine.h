@@ -16,6 +16,7 @@
 
 #define TS_MAX_MODULES 32
 #define TS_MAX_HANDLERS 64
+#define TS_MAX_COMMANDS 32
 
 /* Exit statuses, for cron and monitoring. */
 enum {
@@ -41,6 +42,12 @@ typedef struct handler_entry {
     module_entry *mod;
 } handler_entry;
 
+typedef struct command_entry {
+    const ts_command *c;             /* = &copy                                    */
+    ts_command copy;                 /* as registered, normalised like the desc    */
+    module_entry *mod;
+} command_entry;
+
 /* Command-line switches that shape a run. */
 typedef struct {
     int dry_run;
@@ -58,6 +65,8 @@ typedef struct engine {
     size_t nmodules;
     handler_entry handlers[TS_MAX_HANDLERS];
     size_t nhandlers;
+    command_entry commands[TS_MAX_COMMANDS];   /* modules' own commands (ABI 2.2)  */
+    size_t ncommands;
     module_entry *loading;           /* module whose init() is running             */
     db *db;                          /* opened on demand                           */
     moodle_site *site;
@@ -85,6 +94,7 @@ int config_db_params(cfg_t *cfg, db_params *p, char *err, size_t errlen);
 int loader_load_all(engine *e, cfg_t *global);
 void loader_unload_all(engine *e);
 handler_entry *loader_find_handler(engine *e, const char *name);
+command_entry *loader_find_command(engine *e, const char *name);
 void host_set_engine(engine *e);       /* for register_handler during init */
 
 /* --- log.c --------------------------------------------------------------------------- */
@@ -99,6 +109,8 @@ int run_handler(engine *e, handler_entry *he, const char *explicit_file);
 int run_waiting(engine *e, handler_entry *he);
 /* tasks.c: runs a task's handlers in order (NULL: lists the tasks).  The worst status. */
 int run_task(engine *e, const char *name);
+/* run_command.c: a module's command, as a run without input; its exit status. */
+int run_command(engine *e, command_entry *ce, int argc, char **argv);
 /* Opens the database and the Moodle site once; 0 or -1 (logged). */
 int engine_open_site(engine *e);
 /* run_bridge.c: `check`'s line about the PHP bridge (0 ok or not configured, -1 it

@@ -83,6 +83,58 @@ handler_entry *loader_find_handler(engine *e, const char *name)
     return NULL;
 }
 
+/* The core's own command words, never a module's. */
+static int core_command(const char *name)
+{
+    static const char *const words[] = { "run", "task", "modules", "check", "capture",
+                                          "cleanup", "help", NULL };
+    for (const char *const *w = words; *w; w++)
+        if (strcmp(*w, name) == 0)
+            return 1;
+    return 0;
+}
+
+/* ABI 2.2: a module's own command, called through the runtime table during init(). */
+int loader_register_command(const ts_command *theirs)
+{
+    if (!current || !current->loading) {
+        ts_logf(TS_LOG_ERROR, "register_command called outside a module's init()");
+        return -1;
+    }
+    const char *mod = current->loading->desc->name;
+    if (!theirs || theirs->size < offsetof(ts_command, run) + sizeof(void *)) {
+        ts_logf(TS_LOG_ERROR, "module %s: a command declared without its size (begin it "
+                "with TS_COMMAND_HEADER)", mod);
+        return -1;
+    }
+    command_entry *ce = &current->commands[current->ncommands];
+    ts_command tmp;
+    copy_prefix(&tmp, sizeof tmp, theirs, theirs->size);
+    if (!tmp.name || !*tmp.name || *tmp.name == '-' || !tmp.run) {
+        ts_logf(TS_LOG_ERROR, "module %s: a command needs a name and a run callback", mod);
+        return -1;
+    }
+    if (core_command(tmp.name) || loader_find_command(current, tmp.name)) {
+        ts_logf(TS_LOG_ERROR, "module %s: command '%s' is taken already", mod, tmp.name);
+        return -1;
+    }
+    if (current->ncommands >= TS_MAX_COMMANDS)
+        return -1;
+    ce->copy = tmp;
+    ce->c = &ce->copy;
+    ce->mod = current->loading;
+    current->ncommands++;
+    return 0;
+}
+
+command_entry *loader_find_command(engine *e, const char *name)
+{
+    for (size_t i = 0; i < e->ncommands; i++)
+        if (strcmp(e->commands[i].c->name, name) == 0)
+            return &e->commands[i];
+    return NULL;
+}
+
 /* Where a module may be: the configured directory, the build tree next to the binary
  * (so that a freshly built toolsync runs without installing), the installed pkglibdir. */
 static lt_dlhandle open_module(const char *moduledir, const char *name, char *path, size_t len)
@@ -213,4 +265,5 @@ void loader_unload_all(engine *e)
     }
     e->nmodules = 0;
     e->nhandlers = 0;
+    e->ncommands = 0;
 }

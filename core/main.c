@@ -28,6 +28,8 @@ static void usage(FILE *out)
 "  capture                move files from the drop directory into syncdir now\n"
 "  cleanup                delete area outputs (archives, reports, tryback files) older\n"
 "                         than fileareacleanupdelay days; command files are never deleted\n"
+"  MODULE-COMMAND [ARGS]  a command a loaded module adds (listed below when the\n"
+"                         configuration can be read; toolsync modules lists them too)\n"
 "\n"
 "Options:\n"
 "  -c, --config FILE      configuration file (default: $TOOLSYNC_CONF, else\n"
@@ -46,11 +48,31 @@ static void usage(FILE *out)
 "  -h, --help             this help;  -V, --version  the version\n"
 "\n"
 "Exit status: 0 every line applied (or no file waiting), 1 some lines failed (see the\n"
-"tryback file), 2 file rejected (given file missing, bad header, unreadable, busy),\n"
-"3 configuration or database failure, or an output (report, tryback, archive) that\n"
-"could not be written.  Reports are kept in <syncdir>/reports/ (text and .jsonl).\n"
-"See toolsync(1).\n",
+"tryback file; a module command: some items failed), 2 file rejected (given file\n"
+"missing, bad header, unreadable, busy), 3 configuration or database failure, or an\n"
+"output (report, tryback, archive) that could not be written.  Reports are kept in\n"
+"<syncdir>/reports/ (text and .jsonl).  See toolsync(1).\n",
             SYSCONFDIR);
+}
+
+/* The commands of the loaded modules, for --help. */
+static void usage_commands(FILE *out, const engine *e, int loaded)
+{
+    if (!loaded) {
+        fprintf(out, "\nModule commands: none listed (the configuration could not be read)\n");
+        return;
+    }
+    fprintf(out, "\nModule commands (of the modules this configuration loads):\n");
+    if (e->ncommands == 0)
+        fprintf(out, "  (none)\n");
+    for (size_t i = 0; i < e->ncommands; i++) {
+        const ts_command *c = e->commands[i].c;
+        char word[80];
+        snprintf(word, sizeof word, "%s%s%s", c->name, c->usage ? " " : "",
+                 c->usage ? c->usage : "");
+        fprintf(out, "  %-22s %s (module %s)\n", word, c->summary ? c->summary : "",
+                e->commands[i].mod->desc->name);
+    }
 }
 
 enum { OPT_NO_CAPTURE = 256, OPT_STATS, OPT_PROGRESS, OPT_NO_PROGRESS };
@@ -101,6 +123,17 @@ static int cmd_modules(engine *e, int verbose)
                 printf("    column %s%s%s  %s\n", c->name,
                        c->kind == TS_COL_INDEXED ? "<N>" : c->kind == TS_COL_PREFIX ? "*" : "",
                        c->kind == TS_COL_REQUIRED ? " (required)" : "", c->help ? c->help : "");
+        }
+        for (size_t k = 0; k < e->ncommands; k++) {
+            const ts_command *c = e->commands[k].c;
+            if (e->commands[k].mod != &e->modules[i])
+                continue;
+            printf("  command %-16s %s", c->name, c->summary ? c->summary : "");
+            if (c->usage)
+                printf(" (arguments: %s)", c->usage);
+            printf("\n");
+            if (verbose && c->description)
+                printf("    %s\n", c->description);
         }
         if (verbose && d->options)
             for (const ts_option *o = d->options; o->name; o++)
@@ -219,6 +252,7 @@ typedef struct {
     const char *conf;
     conf_override ov[128];
     size_t nov;
+    int help;
 } cli;
 
 /* Parses the options into *cl and e->flags: -1 to go on, else the exit status. */
@@ -258,7 +292,7 @@ static int parse_options(int argc, char **argv, engine *e, cli *cl)
         case 'n': e->flags.dry_run = 1; break;
         case 'v': e->flags.verbose++; break;
         case 'q': e->flags.quiet = 1; break;
-        case 'h': usage(stdout); return TS_EXIT_OK;
+        case 'h': cl->help = 1; break;
         case 'V': printf("toolsync %s (SDK ABI %d.%d)\n", PACKAGE_VERSION, TOOLSYNC_ABI_MAJOR,
                          TOOLSYNC_ABI_MINOR); return TS_EXIT_OK;
         case OPT_NO_CAPTURE: e->flags.no_capture = 1; break;
@@ -271,63 +305,78 @@ static int parse_options(int argc, char **argv, engine *e, cli *cl)
     return -1;
 }
 
+/* The configuration, read twice around loading the modules it names: 0 or -1 (said). */
+static int load(engine *e, const cli *cl)
+{
+    cfg_t *global = config_parse_global(e->conf_path, cl->ov, cl->nov);
+    if (!global)
+        return -1;
+    int rc = loader_load_all(e, global);
+    cfg_free(global);
+    if (rc != 0)
+        return -1;
+    e->cfg = config_parse_full(e->conf_path, cl->ov, cl->nov, e->modules, e->nmodules);
+    return e->cfg ? 0 : -1;
+}
+
+/* --help and `help`: the core's commands, then those of the modules the configuration
+ * loads (when it can be read: help never fails for want of it). */
+static int help(engine *e, const cli *cl)
+{
+    usage(stdout);
+    ts_log_setup(1, 0);
+    int loaded = access(e->conf_path, R_OK) == 0 && load(e, cl) == 0;
+    fflush(stdout);
+    usage_commands(stdout, e, loaded);
+    return TS_EXIT_OK;
+}
+
+static int dispatch(engine *e, int argc, char **argv)
+{
+    const char *cmd = argv[0];
+    if (strcmp(cmd, "run") == 0)
+        return cmd_run(e, argc - 1, argv + 1);
+    if (strcmp(cmd, "task") == 0)
+        return run_task(e, argc > 1 ? argv[1] : NULL);
+    if (strcmp(cmd, "modules") == 0)
+        return cmd_modules(e, e->flags.verbose || (argc > 1 && strcmp(argv[1], "-v") == 0));
+    if (strcmp(cmd, "check") == 0)
+        return cmd_check(e);
+    if (strcmp(cmd, "capture") == 0)
+        return capture(e) == 0 ? TS_EXIT_OK : TS_EXIT_FATAL;
+    if (strcmp(cmd, "cleanup") == 0)
+        return cmd_cleanup(e);
+    /* A word a loaded module registered (ABI 2.2): its command, with the words after. */
+    command_entry *ce = loader_find_command(e, cmd);
+    if (ce)
+        return run_command(e, ce, argc - 1, argv + 1);
+    fprintf(stderr, "toolsync: unknown command '%s' (try toolsync --help)\n", cmd);
+    return TS_EXIT_FATAL;
+}
+
 int main(int argc, char **argv)
 {
     static engine eng;
     static cli cl;
     engine *e = &eng;
-    char defconf[1024];
-    snprintf(defconf, sizeof defconf, "%s/toolsync/toolsync.conf", SYSCONFDIR);
     e->flags.progress = -1;
     cl.conf = getenv("TOOLSYNC_CONF");
     int st = parse_options(argc, argv, e, &cl);
     if (st >= 0)
         return st;
-    const char *conf = cl.conf;
-    conf_override *ov = cl.ov;
-    size_t nov = cl.nov;
-    if (optind >= argc) {
+    if (cl.conf)
+        snprintf(e->conf_path, sizeof e->conf_path, "%s", cl.conf);
+    else
+        snprintf(e->conf_path, sizeof e->conf_path, "%s/toolsync/toolsync.conf", SYSCONFDIR);
+    int rc;
+    if (cl.help || (optind < argc && strcmp(argv[optind], "help") == 0)) {
+        rc = help(e, &cl);
+    } else if (optind >= argc) {
         usage(stderr);
         return TS_EXIT_FATAL;
-    }
-    const char *cmd = argv[optind];
-    if (strcmp(cmd, "help") == 0) {
-        usage(stdout);
-        return TS_EXIT_OK;
-    }
-    ts_log_setup(e->flags.quiet, e->flags.verbose);
-    if (!conf)
-        conf = defconf;
-    snprintf(e->conf_path, sizeof e->conf_path, "%s", conf);
-
-    cfg_t *global = config_parse_global(conf, ov, nov);
-    if (!global)
-        return TS_EXIT_FATAL;
-    if (loader_load_all(e, global) != 0) {
-        cfg_free(global);
-        return TS_EXIT_FATAL;
-    }
-    cfg_free(global);
-    e->cfg = config_parse_full(conf, ov, nov, e->modules, e->nmodules);
-    if (!e->cfg)
-        return TS_EXIT_FATAL;
-
-    int rc;
-    if (strcmp(cmd, "run") == 0)
-        rc = cmd_run(e, argc - optind - 1, argv + optind + 1);
-    else if (strcmp(cmd, "task") == 0)
-        rc = run_task(e, optind + 1 < argc ? argv[optind + 1] : NULL);
-    else if (strcmp(cmd, "modules") == 0)
-        rc = cmd_modules(e, e->flags.verbose || (optind + 1 < argc && strcmp(argv[optind + 1], "-v") == 0));
-    else if (strcmp(cmd, "check") == 0)
-        rc = cmd_check(e);
-    else if (strcmp(cmd, "capture") == 0)
-        rc = capture(e) == 0 ? TS_EXIT_OK : TS_EXIT_FATAL;
-    else if (strcmp(cmd, "cleanup") == 0)
-        rc = cmd_cleanup(e);
-    else {
-        fprintf(stderr, "toolsync: unknown command '%s' (try toolsync --help)\n", cmd);
-        rc = TS_EXIT_FATAL;
+    } else {
+        ts_log_setup(e->flags.quiet, e->flags.verbose);
+        rc = load(e, &cl) == 0 ? dispatch(e, argc - optind, argv + optind) : TS_EXIT_FATAL;
     }
     engine_bridge_free(e);
     if (e->site)
@@ -335,6 +384,7 @@ int main(int argc, char **argv)
     if (e->db)
         db_close(e->db);
     loader_unload_all(e);
-    cfg_free(e->cfg);
+    if (e->cfg)
+        cfg_free(e->cfg);
     return rc;
 }

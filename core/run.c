@@ -193,6 +193,7 @@ static int run_one(engine *e, handler_entry *he, const char *explicit_file, cons
     r->e = e;
     r->he = he;
     r->h = he->h;
+    r->mod = he->mod;
     r->started = time(NULL);
     r->now = (int64_t)r->started;
     r->sep = separator(e);

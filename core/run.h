@@ -40,8 +40,11 @@ struct ts_stmt {
 
 struct ts_run {
     engine *e;
-    handler_entry *he;
+    handler_entry *he;       /* NULL in a command's run                      */
     const ts_handler *h;
+    module_entry *mod;       /* the module whose handler or command runs     */
+    const command_entry *cmd;   /* a module's command: a run without input    */
+    long cmd_errors;         /* ERROR outcomes the command recorded          */
     void *state;             /* the handler's                                */
     time_t started;
     int64_t now;
@@ -134,6 +137,10 @@ int archive_finish(ts_run *r);           /* closes the tryback zip; -1 when it f
 /* --- svc_bridge.c: the run's cache purges ------------------------------------------------ */
 void run_request_purge(void *run, const char *what);     /* also the site's purge sink */
 const char *run_purge_list(ts_run *r, char *buf, size_t len);   /* "a,b" or "" */
+
+/* --- run_command.c ---------------------------------------------------------------------- */
+/* A command's file_outcome: its line on standard output. */
+void command_say(ts_run *r, ts_status st, const char *key, const char *text);
 
 /* --- runtime.c / svc_sql.c ---------------------------------------------------------------- */
 const ts_runtime *runtime_table(void);

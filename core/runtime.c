@@ -13,20 +13,21 @@
 #include "moodle/enrol.h"
 
 int loader_register_handler(const ts_handler *h);
+int loader_register_command(const ts_command *c);
 
 /* --- configuration ------------------------------------------------------------------- */
 
 static const char *h_conf_str(ts_run *r, const char *name)
 {
-    return config_module_str(r->e->cfg, r->he->mod->desc->name, name);
+    return config_module_str(r->e->cfg, r->mod->desc->name, name);
 }
 static long h_conf_int(ts_run *r, const char *name)
 {
-    return config_module_int(r->e->cfg, r->he->mod->desc->name, name);
+    return config_module_int(r->e->cfg, r->mod->desc->name, name);
 }
 static int h_conf_bool(ts_run *r, const char *name)
 {
-    return config_module_bool(r->e->cfg, r->he->mod->desc->name, name);
+    return config_module_bool(r->e->cfg, r->mod->desc->name, name);
 }
 static const char *h_global_str(ts_run *r, const char *name)
 {
@@ -75,14 +76,18 @@ static int h_row_status(ts_row *row)
 static void file_message(ts_run *r, ts_status st, const char *key, const char *column,
                          const char *text)
 {
-    if (r && r->rep) {
-        char full[2200];
-        if (column && *column)
-            snprintf(full, sizeof full, "column %s: %s", column, text);
-        else
-            snprintf(full, sizeof full, "%s", text);
-        report_file(r->rep, st, key, full);
+    char full[2200];
+    if (column && *column)
+        snprintf(full, sizeof full, "column %s: %s", column, text);
+    else
+        snprintf(full, sizeof full, "%s", text);
+    /* A module's command has no report: its outcomes are its output. */
+    if (r && r->cmd) {
+        command_say(r, st, key, full);
+        return;
     }
+    if (r && r->rep)
+        report_file(r->rep, st, key, full);
     if (st == TS_ERROR)
         ts_logf(TS_LOG_ERROR, "%s: %s", key, text);
 }
@@ -156,6 +161,7 @@ static const ts_runtime runtime = {
     .file_outcome = h_file_outcome,
     .now = h_now,
     .dry_run = h_dry_run,
+    .register_command = loader_register_command,
 };
 
 const ts_runtime *runtime_table(void) { return &runtime; }

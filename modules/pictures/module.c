@@ -57,14 +57,22 @@ static int threads_of(ts_run *run)
     return t < 1 ? 1 : t > 64 ? 64 : (int)t;
 }
 
-/* The spec's userpicturehash profile field, when the site has it: 0 none, -1 error. */
-static int64_t hash_field(ts_run *run)
+int64_t pic_hash_field(ts_run *run)
 {
     ts_stmt *st = SQL->prepare(run, "SELECT id FROM {user_info_field} WHERE shortname = ?");
     if (!st || SQL->exec(st, "s", "userpicturehash") != 0)
         return -1;
     int64_t id = SQL->single_id(st);
     return id == -2 ? 0 : id;
+}
+
+const char *pic_filedir(ts_run *run)
+{
+    const char *dir = F->filedir(run);
+    if (!dir)
+        RT->file_outcome(run, TS_ERROR, "nofiledir", NULL,
+                         "moodle.dataroot must name the site's dataroot (holding filedir/)");
+    return dir;
 }
 
 static int begin(ts_run *run, void **state)
@@ -87,16 +95,14 @@ static int begin(ts_run *run, void **state)
     s->mnet_local = M->mnet_localhost(run);
     s->picture_col = R->user_column(run, "picture");
     s->username_col = R->user_column(run, "username");
-    s->hashfield = hash_field(run);
+    s->hashfield = pic_hash_field(run);
     if (s->hashfield < 0 || (s->hashfield > 0 && R->user_profile_fields(run, &s->hashfield, 1) != 0)) {
         RT->file_outcome(run, TS_ERROR, "dberror", NULL, "cannot read the userpicturehash field");
         free_state(s);
         return TS_ERR;
     }
     /* Every picture needs the content pool: say it once for the file, not per entry. */
-    if (!F->filedir(run)) {
-        RT->file_outcome(run, TS_ERROR, "nofiledir", NULL,
-                         "moodle.dataroot must name the site's dataroot (holding filedir/)");
+    if (!pic_filedir(run)) {
         free_state(s);
         return TS_ERR;
     }
@@ -212,7 +218,8 @@ static int init(const ts_runtime *rt)
         return -1;
     }
     img_quiet();
-    return rt->register_handler(&HANDLER);
+    return rt->register_handler(&HANDLER) == 0 && rt->register_command(&PIC_HASHES) == 0
+        ? 0 : -1;
 }
 
 TOOLSYNC_MODULE("pictures", "1.0", "user pictures into Moodle's file storage", OPTIONS, init,

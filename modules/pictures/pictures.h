@@ -90,5 +90,18 @@ void pic_key(const pic_state *s, const char *name, char *out, size_t len, int64_
 void pic_md5(const unsigned char *d, size_t n, char out[33]);
 /* Is the row worth decoding (a user, a picture to change)?  1 yes, 0 no. */
 int pic_wanted(pic_state *s, ts_row *row, const unsigned char *d, size_t n);
+/* Writes md5 as the user's userpicturehash (user_info_data of `field`): 0 it held that
+ * value already (nothing written), 1 inserted, 2 updated, -1 error. */
+int pic_store_hash(ts_run *run, int64_t field, int64_t uid, const char *md5);
+
+/* module.c */
+/* The spec's userpicturehash profile field ({user_info_field} id), when the site has
+ * it: 0 none, -1 error. */
+int64_t pic_hash_field(ts_run *run);
+/* The content pool's folder, or NULL with the ERROR "nofiledir" recorded. */
+const char *pic_filedir(ts_run *run);
+
+/* hashes.c: `toolsync userpictures hashes` (spec 30 §4). */
+extern const ts_command PIC_HASHES;
 
 #endif

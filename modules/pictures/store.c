@@ -98,22 +98,39 @@ int pic_wanted(pic_state *s, ts_row *row, const unsigned char *d, size_t n)
     return !hash_unchanged(s, u, md5);
 }
 
+int pic_store_hash(ts_run *run, int64_t field, int64_t uid, const char *md5)
+{
+    ts_stmt *f = SQL->prepare(run, "SELECT id, data FROM {user_info_data} "
+                                   "WHERE userid = ? AND fieldid = ?");
+    if (!f || SQL->exec(f, "ii", uid, field) != 0)
+        return -1;
+    int64_t id = 0;
+    int same = 0, rc;
+    while ((rc = SQL->next(f)) == 1) {
+        if (id > 0)
+            return -1;                  /* two values for one field: not Moodle's */
+        id = SQL->col_int(f, 0);
+        const char *old = SQL->col_text(f, 1);
+        same = old && strcmp(old, md5) == 0;
+    }
+    if (rc < 0)
+        return -1;
+    if (same)
+        return 0;
+    ts_stmt *w = id > 0
+        ? SQL->prepare(run, "UPDATE {user_info_data} SET data = ? WHERE id = ?")
+        : SQL->prepare(run, "INSERT INTO {user_info_data} (userid, fieldid, data, dataformat) "
+                            "VALUES (?, ?, ?, 0)");
+    if (!w || (id > 0 ? SQL->exec(w, "si", md5, id) : SQL->exec(w, "iis", uid, field, md5)) != 0)
+        return -1;
+    return id > 0 ? 2 : 1;
+}
+
 static int save_hash(pic_state *s, const ts_user *u, const char *md5)
 {
     if (!s->hashfield)
         return 0;
-    int64_t uid = R->user_id(u);
-    ts_stmt *f = SQL->prepare(s->run, "SELECT id FROM {user_info_data} WHERE userid = ? AND fieldid = ?");
-    if (!f || SQL->exec(f, "ii", uid, s->hashfield) != 0)
-        return -1;
-    int64_t id = SQL->single_id(f);
-    if (id < 0)
-        return -1;
-    ts_stmt *w = id > 0
-        ? SQL->prepare(s->run, "UPDATE {user_info_data} SET data = ? WHERE id = ?")
-        : SQL->prepare(s->run, "INSERT INTO {user_info_data} (userid, fieldid, data, dataformat) "
-                               "VALUES (?, ?, ?, 0)");
-    if (!w || (id > 0 ? SQL->exec(w, "si", md5, id) : SQL->exec(w, "iis", uid, s->hashfield, md5)) != 0)
+    if (pic_store_hash(s->run, s->hashfield, R->user_id(u), md5) < 0)
         return -1;
     R->user_profile_changed(s->run, u, 0, md5);
     return 0;

@@ -10,7 +10,8 @@
  * functions (registration, configuration, the input row, outcomes) plus get_api(), which
  * hands out the named, separately versioned service tables (sql.h, moodle.h, resolve.h,
  * enrol.h, groups.h, cohorts.h, bridge.h, archive.h, util.h).  init() registers one or
- * more row handlers; the core drives each through the common processing scheme:
+ * more row handlers (and, from ABI 2.2, commands of its own: ts_command below); the core
+ * drives each handler through the common processing scheme:
  *
  *   file chosen and reserved -> header bound to the declared columns (before any write)
  *   -> begin_file -> for each batch: prefetch -> row ... -> commit (on failure: rollback,
@@ -51,7 +52,7 @@ extern "C" {
 #endif
 
 #define TOOLSYNC_ABI_MAJOR 2
-#define TOOLSYNC_ABI_MINOR 1
+#define TOOLSYNC_ABI_MINOR 2
 #ifndef TOOLSYNC_ABI_TARGET_MINOR
 #define TOOLSYNC_ABI_TARGET_MINOR TOOLSYNC_ABI_MINOR
 #endif
@@ -60,7 +61,8 @@ extern "C" {
  * Handles owned by the core (opaque).
  * ------------------------------------------------------------------------------------ */
 typedef struct ts_run ts_run;   /* one input file processed by one handler: valid from
-                                   begin_file to free_state                            */
+                                   begin_file to free_state; or one call of a module's
+                                   command (2.2, ts_command): valid during the call    */
 typedef struct ts_row ts_row;   /* one data line (or one archive entry): valid during the
                                    callbacks of its batch (prefetch, row)               */
 
@@ -173,6 +175,50 @@ typedef struct ts_handler {
                                 (whether each is archived, deleted or left in place);
                                 it stops at a fatal error                               */
 
+#if TOOLSYNC_ABI_TARGET_MINOR >= 2
+/* --------------------------------------------------------------------------------------
+ * 2.2: a command of the module's own, `toolsync [OPTIONS] <name> [ARGS...]`, for work
+ * that reads no input file (e.g. `toolsync userpictures hashes`).  Declare it with
+ * TS_COMMAND_HEADER first and register it with rt->register_command during init():
+ *   static const ts_command c = { TS_COMMAND_HEADER, .name = "userpictures", ... };
+ *
+ * The command runs as a run without input: `run` is a ts_run like a handler's, so the
+ * same runtime functions and services work on it, with these differences:
+ *  - There is no input and no row: ncolumns() is 0, column_name() NULL, column_index()
+ *    -1; outcome() needs a row and is not for commands; the archive service has no entry.
+ *  - file_outcome() is the command's output: each call prints one line on standard
+ *    output, `<STATUS> <key>: <text>` (with -q only WARN and ERROR).  No report file is
+ *    written and no reservation is taken.  A service's failure reason (recorded "on the
+ *    current row" for handlers) is logged on standard error instead.
+ *  - conf_str/int/bool read the module's own section; global_str, now, dry_run, log and
+ *    get_api work as for handlers.
+ *  - The core opens the site's database, then begins one transaction and calls run();
+ *    TS_DONE commits it (a dry run, -n, rolls it back instead, and the files service
+ *    writes nothing into filedir: say what would be done), TS_ERR rolls it back.
+ * Exit status of toolsync (README, toolsync(1)): 0 when run() returned TS_DONE having
+ * recorded no ERROR; 1 when it returned TS_DONE with at least one ERROR recorded (some
+ * items failed, the others were written); 3 when it returned TS_ERR (the command as a
+ * whole failed: bad arguments, configuration, database: record an ERROR saying why
+ * first), or the database could not be opened or committed.
+ * Layout versioned by `size`: fields appended later read as zero from older modules.
+ * ------------------------------------------------------------------------------------ */
+typedef struct ts_command {
+    uint32_t size;             /* sizeof(ts_command) the module was built with          */
+    const char *name;          /* the command word; required; not one of the core's
+                                  (run, task, modules, check, capture, cleanup, help)
+                                  nor another module's                                 */
+    const char *usage;         /* its arguments, for --help: "hashes"; NULL: none       */
+    const char *summary;       /* one line for `toolsync --help` and `toolsync modules`  */
+    const char *description;   /* several lines for `toolsync modules -v`; NULL: none   */
+    /* Required.  argv[0..argc-1] are the words after the name (argc may be 0; the
+     * core's options come before the name, so every word after it is the command's);
+     * they and `run` are valid during the call only.  TS_DONE or TS_ERR (above). */
+    int (*run)(ts_run *run, int argc, char *const *argv);
+} ts_command;
+
+#define TS_COMMAND_HEADER .size = sizeof(ts_command)
+#endif
+
 /* --------------------------------------------------------------------------------------
  * Service tables.  Each starts with this header; get_api() returns a table only when
  * the core has that name at a version >= the one asked for (same major).
@@ -248,6 +294,14 @@ typedef struct ts_runtime {
     int64_t (*now)(ts_run *run);
     /* A dry run: writes happen and are rolled back at the end; the bridge runs nothing. */
     int (*dry_run)(ts_run *run);
+
+#if TOOLSYNC_ABI_TARGET_MINOR >= 2
+    /* --- 2.2 ------------------------------------------------------------------------- */
+    /* Only during init().  `c` must outlive the module (use a static).  0, or -1 when
+     * refused (logged: no name, no run callback, name taken by the core or another
+     * module). */
+    int (*register_command)(const ts_command *c);
+#endif
 } ts_runtime;
 
 /* --------------------------------------------------------------------------------------

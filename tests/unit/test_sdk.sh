@@ -58,7 +58,7 @@ report() { cat "$work"/sync/reports/*_report_"$1" 2>/dev/null; }
 
 # --- an ABI 2.0 module on this core ---------------------------------------------------------
 rc=$(run -v modules)
-check "a module built for ABI 2.0 loads beside a 2.1 one" \
+check "a module built for ABI 2.0 loads beside a 2.2 one" \
     "[ $rc = 0 ] && grep -q 'handler echo20' '$work/out' && grep -q 'handler echo ' '$work/out'"
 check "the 2.1 handler's appended field is read (its description is shown)" \
     "grep -q 'ABI 2.1 handler' '$work/out'"
@@ -69,6 +69,32 @@ rc=$(run run echo20)
 check "the ABI 2.0 module runs a file (one line applied, one in the tryback)" \
     "[ $rc = 1 ] && [ \"\$(q \"select value from mdl_config_plugins where name = 'old1'\")\" = v1 ] \
      && grep -q '^old2;fail' $work/sync/echo20_tryback_*.csv"
+
+# --- a module's own command (ABI 2.2) ---------------------------------------------------------
+cmd() { "$ts" -c "$work/conf" --no-progress "$@" >"$work/out" 2>"$work/err"; echo $?; }
+rc=$(cmd modules)
+check "modules lists the 2.2 module's command, and none for the 2.0 one" \
+    "[ $rc = 0 ] && [ \$(grep -c '^  command ' '$work/out') = 1 ] && grep -q '^  command echo-set .*test command (arguments: KEY VALUE...)' '$work/out'"
+rc=$(cmd --help)
+check "--help lists the modules' commands" \
+    "[ $rc = 0 ] && grep -q '^  echo-set KEY VALUE\.\.\. .*test command (module echo)' '$work/out'"
+rc=$(cmd echo-set ka 1 kb 2)
+check "a command runs with its arguments, the module's configuration and the sql service" \
+    "[ $rc = 0 ] && grep -qx 'OK set: ka = 1 (mode a)' '$work/out' \
+     && [ \"\$(q \"select group_concat(name || '=' || value) from (select name, value from mdl_config_plugins where plugin = 'toolsync_cmd' order by name)\")\" = ka=1,kb=2 ]"
+rc=$(cmd -n echo-set kc 3)
+check "a command's dry run writes nothing" \
+    "[ $rc = 0 ] && grep -q 'kc = 3 (mode a, dry run)' '$work/out' && [ \$(q \"select count(*) from mdl_config_plugins where name = 'kc'\") = 0 ]"
+rc=$(cmd echo-set kd 4 ke fail)
+check "an ERROR of a command: exit 1, its other writes kept" \
+    "[ $rc = 1 ] && grep -qx 'ERROR refused: ke refused' '$work/out' && [ \$(q \"select count(*) from mdl_config_plugins where name = 'kd'\") = 1 ]"
+rc=$(cmd echo-set kf 6 abort x)
+check "a command failing as a whole: exit 3, its writes undone" \
+    "[ $rc = 3 ] && [ \$(q \"select count(*) from mdl_config_plugins where name = 'kf'\") = 0 ]"
+rc=$(cmd -q echo-set kg 7)
+check "-q: a command's OK lines are not printed" "[ $rc = 0 ] && [ ! -s '$work/out' ]"
+rc=$(cmd echo-nothing)
+check "an unknown command word: exit 3" "[ $rc = 3 ] && grep -q \"unknown command 'echo-nothing'\" '$work/err'"
 
 # --- a headerless file end to end -----------------------------------------------------------
 printf 'l1\nfail\nl3\n' > "$work/sync/echolist.txt"

@@ -165,6 +165,42 @@ static const ts_handler echozip = {
 };
 #endif
 
+#if TOOLSYNC_ABI_TARGET_MINOR >= 2
+/* ABI 2.2: the command `echo-set KEY VALUE...` stores each pair in {config_plugins}
+ * (plugin 'toolsync_cmd'); a value "fail" is an ERROR for that pair only, a key "abort"
+ * fails the whole command (its writes undone). */
+static int echo_set(ts_run *run, int argc, char *const *argv)
+{
+    if (argc == 0 || argc % 2) {
+        host->file_outcome(run, TS_ERROR, "usage", NULL, "echo-set KEY VALUE...");
+        return TS_ERR;
+    }
+    ts_stmt *ins = sql->prepare(run, "INSERT INTO {config_plugins} (plugin, name, value) "
+                                     "VALUES ('toolsync_cmd', ?, ?)");
+    for (int i = 0; i < argc; i += 2) {
+        if (strcmp(argv[i], "abort") == 0) {
+            host->file_outcome(run, TS_ERROR, "aborted", NULL, "abort asked");
+            return TS_ERR;
+        }
+        if (strcmp(argv[i + 1], "fail") == 0) {
+            host->file_outcome(run, TS_ERROR, "refused", NULL, "%s refused", argv[i]);
+            continue;
+        }
+        if (!ins || sql->exec(ins, "ss", argv[i], argv[i + 1]) != 0)
+            return TS_ERR;
+        host->file_outcome(run, TS_OK, "set", NULL, "%s = %s (mode %s%s)", argv[i],
+                           argv[i + 1], host->conf_str(run, "mode"),
+                           host->dry_run(run) ? ", dry run" : "");
+    }
+    return TS_DONE;
+}
+
+static const ts_command echocmd = {
+    TS_COMMAND_HEADER, .name = "echo-set", .usage = "KEY VALUE...",
+    .summary = "test command", .run = echo_set,
+};
+#endif
+
 static const ts_option options[] = {
     { "filelocation", TS_OPT_STRING, "", NULL, "where echo.csv is" },
     { "mode", TS_OPT_CHOICE, "a", (const char *const[]){ "a", "b", NULL }, "a choice" },
@@ -181,6 +217,10 @@ static int init(const ts_runtime *rt)
     bridge = rt->get_api(TS_BRIDGE_API, TS_BRIDGE_API_VERSION);
     archive = rt->get_api(TS_ARCHIVE_API, TS_ARCHIVE_API_VERSION);
     if (!bridge || !archive || host->register_handler(&echozip) != 0)
+        return -1;
+#endif
+#if TOOLSYNC_ABI_TARGET_MINOR >= 2
+    if (host->register_command(&echocmd) != 0)
         return -1;
 #endif
     return host->register_handler(&echo) || host->register_handler(&echolist) ? -1 : 0;

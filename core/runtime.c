@@ -128,8 +128,8 @@ void run_fail(ts_run *r, const char *key, const char *fmt, ...)
     va_end(ap);
     if (r && r->current)
         row_set_reason(r->current, key, text);
-    else
-        ts_logf(TS_LOG_WARN, "%s: %s", key, text);
+    else   /* a module's command has no row: the reason of its failure is an error */
+        ts_logf(r && r->cmd ? TS_LOG_ERROR : TS_LOG_WARN, "%s: %s", key, text);
 }
 
 int run_fail_moodle(ts_run *r, const char *key, const char *what)

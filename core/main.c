@@ -103,6 +103,16 @@ static int capture(engine *e)
     return n < 0 ? -1 : 0;
 }
 
+/* Several lines of help, each indented under its handler or command. */
+static void print_description(const char *text)
+{
+    while (*text) {
+        size_t n = strcspn(text, "\n");
+        printf("    %.*s\n", (int)n, text);
+        text += n + (text[n] == '\n');
+    }
+}
+
 static int cmd_modules(engine *e, int verbose)
 {
     for (size_t i = 0; i < e->nmodules; i++) {
@@ -118,7 +128,7 @@ static int cmd_modules(engine *e, int verbose)
             if (!verbose)
                 continue;
             if (h->description)
-                printf("    %s\n", h->description);
+                print_description(h->description);
             for (const ts_column *c = h->columns; c->name; c++)
                 printf("    column %s%s%s  %s\n", c->name,
                        c->kind == TS_COL_INDEXED ? "<N>" : c->kind == TS_COL_PREFIX ? "*" : "",
@@ -133,7 +143,7 @@ static int cmd_modules(engine *e, int verbose)
                 printf(" (arguments: %s)", c->usage);
             printf("\n");
             if (verbose && c->description)
-                printf("    %s\n", c->description);
+                print_description(c->description);
         }
         if (verbose && d->options)
             for (const ts_option *o = d->options; o->name; o++)

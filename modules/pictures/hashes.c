@@ -172,7 +172,7 @@ const ts_command PIC_HASHES = {
     .summary = "(re)compute every user's userpicturehash from the stored f1 icon",
     .description =
         "hashes: for every user with a picture, the MD5 of the content of the f1 icon\n"
-        "    (read from moodle.dataroot's filedir/) into the custom profile field\n"
-        "    userpicturehash; a value already right is not rewritten.  Exit 3 when the\n"
-        "    site has no such field, 1 when some icon content is missing.",
+        "(read from moodle.dataroot's filedir/) into the custom profile field\n"
+        "userpicturehash; a value already right is not rewritten.  Exit 3 when the\n"
+        "site has no such field, 1 when some icon content is missing.",
 };

@@ -46,6 +46,8 @@ struct db_later {
     int sending;
 };
 
+static int send_full(db *d, later_kind *k);
+
 /* Makes room for `need` elements of `size` in *p: 0, or -1 (out of memory). */
 static int grow(void **p, size_t *cap, size_t need, size_t size)
 {
@@ -171,7 +173,9 @@ int db_insert_later_a(db *d, const char *sql, const char *types, const db_arg *a
     d->writes++;
     if (k->stats_slot >= 0)
         d->stats[k->stats_slot].inserted++;
-    return 0;
+    /* A full statement goes at once: the server works on it while the next rows are
+     * made (PostgreSQL pipelines it), instead of everything waiting for the commit. */
+    return k->nrows >= LATER_MAX ? send_full(d, k) : 0;
 }
 
 int db_insert_later(db *d, const char *sql, const char *types, ...)
@@ -265,6 +269,22 @@ static int send_kind(db *d, later_kind *k)
     }
     free(args);
     free(types);
+    return rc;
+}
+
+/* One kind's LATER_MAX rows, sent alone: its queue starts again empty. */
+static int send_full(db *d, later_kind *k)
+{
+    struct db_later *L = d->later;
+    if (L->sending)
+        return 0;
+    L->sending = 1;
+    int rc = send_kind(d, k);
+    L->sending = 0;
+    L->nrows -= k->nrows;
+    k->nrows = k->ntypes = k->nvals = 0;
+    if (L->nrows == 0)
+        L->ntext = 0;        /* the strings of other kinds' rows stay until then */
     return rc;
 }
 

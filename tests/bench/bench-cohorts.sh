@@ -53,7 +53,10 @@ bench_cohorts() {
     # The module's defaults fit: users and courses (idnumber = shortname) by idnumber.
     measure "cohorts create 1000" "$b" "$d/cohorts.csv" cohorts
     measure "cohorts bind 1000 (500 crs)" "$b" "$d/cohortscourses.csv" cohorts-courses
+    [[ $b == pgsql ]] && bench_floor_before "$db"
     measure "cohorts $COHORT_LINES members" "$b" "$d/members.csv" cohorts
+    [[ $b == pgsql ]] && bench_floor "$db" "$COHORT_LINES" cohort_members user_enrolments \
+        role_assignments "cohort_member_added user_enrolment_created role_assigned"
     measure "cohorts members re-run" "$b" "$d/members.csv" cohorts
     # cohorts.syncdelete: every cohort freed (100 members each, unenrolled), so that the
     # end of the file deletes the 1,000 with their enrol instances (TS_BENCH_COHORT_FREE=0

@@ -6,7 +6,7 @@
 # and two groups GA and GB, written with SQL); then an enrols.csv of TS_BENCH_ENROLS
 # lines (default 200000: each account in TS_BENCH_ENROLS / TS_BENCH_EUSERS courses, each
 # line also joining group GA or GB with gadd), run once (writes) and once more (a re-run,
-# nothing to do).
+# nothing to do).  On PostgreSQL, the server's floor too (tests/bench/floor.sh).
 
 BENCH_MODULES+=(enrolments)
 BENCH_HOOKS+=(bench_enrolments)
@@ -78,6 +78,9 @@ bench_enrolments() {
     bench_enrol_courses | bench_sql "$b" "$db" || { log "course creation failed on $b"; return 1; }
     "$TOOLSYNC" -c "$T/$b.conf" -q run users "$T/eusers.csv" >/dev/null 2>&1 ||
         { log "accounts not created on $b"; return 1; }
+    [[ $b == pgsql ]] && bench_floor_before "$db"
     measure "enrol $ENROLS (+groups)" "$b" "$T/enrols.csv" enrols
+    [[ $b == pgsql ]] && bench_floor "$db" "$ENROLS" user_enrolments role_assignments \
+        groups_members "user_enrolment_created role_assigned group_member_added"
     measure "re-run enrols (no-op)" "$b" "$T/enrols.csv" enrols
 }

@@ -70,6 +70,8 @@ log() { printf '[bench %4ds] %s\n' "$SECONDS" "$*" >&2; }
 # BACKEND DBNAME SQL, $T, $GEN).
 BENCH_MODULES=(users)
 BENCH_HOOKS=()
+# shellcheck source=floor.sh
+. "$(dirname "$0")/floor.sh"
 for f in "$(dirname "$0")"/bench-*.sh; do
     [[ -f $f ]] || continue
     # shellcheck disable=SC1090

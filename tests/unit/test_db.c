@@ -17,6 +17,8 @@
 
 static const char *L;   /* label of the database under test */
 
+int test_later(db *d, const char *L);   /* test_db_later.c: its failures */
+
 /* A check whose failure also shows the connection's last error. */
 #define CHECK(d, cond, ...) do {                                                 \
         int c_ = (cond);                                                         \
@@ -488,6 +490,7 @@ static void run(const char *label, const db_params *p, int nbench)
            "%s: kind and prefix", L);
     test_basic(d);
     test_transactions(d);
+    tap_failed_ += test_later(d, L);
     if (nbench > 0)
         bench(d, p, nbench);
     TAP_OK(db_sync(d) == 0, "%s: final sync", L);

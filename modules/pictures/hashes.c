@@ -2,6 +2,7 @@
  * user with a picture, (re)computed as the MD5 of the stored f1 icon's content.
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +89,7 @@ static int icon_md5(ts_run *run, const char *filedir, const icon_owner *w, char 
     char path[4200];
     snprintf(path, sizeof path, "%s/%.2s/%.2s/%s", filedir, w->hash, w->hash + 2, w->hash);
     FILE *f = fopen(path, "rb");
+    const char *why = f ? "not a readable icon file" : strerror(errno);
     struct stat sb;
     unsigned char *d = NULL;
     int ok = f && fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) &&
@@ -98,7 +100,7 @@ static int icon_md5(ts_run *run, const char *filedir, const icon_owner *w, char 
     else
         RT->file_outcome(run, TS_ERROR, "userpicturehash_nocontent", NULL,
                          "%s: the content of f1 (%s) cannot be read from filedir: %s",
-                         w->username, w->hash, f ? "not a readable icon file" : "missing");
+                         w->username, w->hash, why);
     free(d);
     if (f)
         fclose(f);

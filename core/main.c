@@ -334,9 +334,9 @@ static int load(engine *e, const cli *cl)
 static int help(engine *e, const cli *cl)
 {
     usage(stdout);
+    fflush(stdout);                 /* before any complaint about the configuration */
     ts_log_setup(1, 0);
     int loaded = access(e->conf_path, R_OK) == 0 && load(e, cl) == 0;
-    fflush(stdout);
     usage_commands(stdout, e, loaded);
     return TS_EXIT_OK;
 }

@@ -42,7 +42,6 @@ static void free_state(void *state)
     pic_state *s = state;
     if (!s)
         return;
-    pic_pool_finish(s->pool);
     for (size_t i = 0; i < s->nresults; i++)
         img_result_free(&s->results[i]);
     free(s->results);
@@ -154,14 +153,10 @@ static void forget_others(pic_state *s, ts_row *const *rows, size_t n)
     s->nresults = k;
 }
 
-/* The batch's accounts in one query, then its images decoded on every core while its
- * rows store them. */
+/* The batch's accounts in one query, then its images decoded on every core. */
 static int prefetch(ts_run *run, void *state, ts_row *const *rows, size_t n)
 {
     pic_state *s = state;
-    /* The last batch's threads write into results about to move or be freed. */
-    pic_pool_finish(s->pool);
-    s->pool = NULL;
     char keys[n][256];
     const char *kp[n];
     for (size_t i = 0; i < n; i++) {
@@ -186,7 +181,7 @@ static int prefetch(ts_run *run, void *state, ts_row *const *rows, size_t n)
         if (!r->done)
             jobs[nj++] = (pic_job){ d, len, r };
     }
-    s->pool = nj ? pic_pool_start(jobs, nj, s->maxpixels, s->threads) : NULL;
+    pic_run_jobs(jobs, nj, s->maxpixels, s->threads);
     return TS_DONE;
 }
 

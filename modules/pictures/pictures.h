@@ -58,14 +58,8 @@ void img_result_free(pic_result *res);
  * failure is reported on the row. */
 void img_quiet(void);
 
-/* pool.c: img_process on every job, on `threads` threads started at once (the bytes
- * copied; NULL when threads or memory lack: each row then processes its own image);
- * wait until one result is made (a result not in the pool returns at once); finish
- * joins the threads (every result then made) and frees the pool. */
-typedef struct pic_pool pic_pool;
-pic_pool *pic_pool_start(const pic_job *jobs, size_t n, long maxpixels, int threads);
-void pic_pool_wait(pic_pool *p, const pic_result *res);
-void pic_pool_finish(pic_pool *p);
+/* pool.c: runs img_process on every job, on `threads` threads. */
+void pic_run_jobs(pic_job *jobs, size_t n, long maxpixels, int threads);
 
 /* The state of one archive. */
 typedef enum { PF_ID = 0, PF_IDNUMBER, PF_USERNAME, PF_EMAIL, PF_HOSTED } pic_field;
@@ -82,7 +76,6 @@ typedef struct {
     int username_col;
     int64_t hashfield;                  /* {user_info_field} userpicturehash, 0 none    */
     pic_result *results;                /* one per entry of the batch                  */
-    pic_pool *pool;                     /* making them, while the rows store           */
     size_t nresults, capresults;
     pic_result single;                  /* an entry processed in its row callback      */
 } pic_state;

@@ -213,13 +213,9 @@ static int64_t user_context(pic_state *s, const ts_user *u)
 static pic_result *result_of(pic_state *s, ts_row *row, const unsigned char *d, size_t n)
 {
     long line = RT->line(row);
-    for (size_t i = 0; i < s->nresults; i++) {
-        if (s->results[i].line != line)
-            continue;
-        pic_pool_wait(s->pool, &s->results[i]);      /* made by a thread, or never */
-        if (s->results[i].done)
+    for (size_t i = 0; i < s->nresults; i++)
+        if (s->results[i].line == line && s->results[i].done)
             return &s->results[i];
-    }
     pic_result *one = &s->single;           /* not prefetched: processed here */
     img_result_free(one);
     one->line = line;

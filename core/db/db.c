@@ -226,6 +226,18 @@ void db_finalize(db_stmt *st)
     free(sql);
 }
 
+void db_args_from(const char *types, size_t nt, va_list ap, db_arg *args)
+{
+    for (size_t i = 0; i < nt; i++) {
+        if (types[i] == 'i')
+            args[i].i = va_arg(ap, int64_t);
+        else if (types[i] == 's')
+            args[i].s = va_arg(ap, const char *);
+        else
+            args[i].s = NULL;
+    }
+}
+
 int db_execv(db_stmt *st, const char *types, va_list ap)
 {
     /* Gathered into an array: the drivers bind from one form only. */
@@ -236,14 +248,7 @@ int db_execv(db_stmt *st, const char *types, va_list ap)
             db_set_error(st->d, 0, "out of memory");
         return -1;
     }
-    for (size_t i = 0; i < nt; i++) {
-        if (types[i] == 'i')
-            args[i].i = va_arg(ap, int64_t);
-        else if (types[i] == 's')
-            args[i].s = va_arg(ap, const char *);
-        else
-            args[i].s = NULL;
-    }
+    db_args_from(types, nt, ap, args);
     int rc = db_execa(st, types, args);
     if (args != small)
         free(args);

@@ -103,6 +103,7 @@ uint64_t db_read_count(const db *d);
  * for rows whose id nobody asks of the database (given, or not needed): there is no
  * db_last_id.  Counted as a write at once. */
 int db_insert_later(db *d, const char *sql, const char *types, ...);
+int db_insert_laterv(db *d, const char *sql, const char *types, va_list ap);
 int db_insert_later_a(db *d, const char *sql, const char *types, const db_arg *args);
 size_t db_later_rows(const db *d);
 

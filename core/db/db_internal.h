@@ -42,6 +42,9 @@ struct db_stmt {
     char *sql;             /* expanded text: does it name a table with rows queued?  */
 };
 
+/* The nt values of `types` from a va_list into args (db_execv, db_insert_laterv). */
+void db_args_from(const char *types, size_t nt, va_list ap, db_arg *args);
+
 /* later.c: sends the queued rows before a statement naming one of their tables (any
  * statement when sql is NULL), 0 or -1; drops them (rollback); frees the queue. */
 int db_later_before(db *d, const char *sql);

@@ -12,6 +12,7 @@
  * (to a savepoint or whole) drops them: a savepoint sent every row queued before it, so
  * all that remain were written after it.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,27 +179,26 @@ int db_insert_later_a(db *d, const char *sql, const char *types, const db_arg *a
     return k->nrows >= LATER_MAX ? send_full(d, k) : 0;
 }
 
-int db_insert_later(db *d, const char *sql, const char *types, ...)
+int db_insert_laterv(db *d, const char *sql, const char *types, va_list ap)
 {
-    db_arg small[64];
+    db_arg args[64];
     size_t nt = types ? strlen(types) : 0;
     if (nt > 64) {
         if (d)
             db_set_error(d, 0, "too many parameters");
         return -1;
     }
+    db_args_from(types, nt, ap, args);
+    return db_insert_later_a(d, sql, types, args);
+}
+
+int db_insert_later(db *d, const char *sql, const char *types, ...)
+{
     va_list ap;
     va_start(ap, types);
-    for (size_t i = 0; i < nt; i++) {
-        if (types[i] == 'i')
-            small[i].i = va_arg(ap, int64_t);
-        else if (types[i] == 's')
-            small[i].s = va_arg(ap, const char *);
-        else
-            small[i].s = NULL;
-    }
+    int rc = db_insert_laterv(d, sql, types, ap);
     va_end(ap);
-    return db_insert_later_a(d, sql, types, small);
+    return rc;
 }
 
 /* The statement of 2^e rows of a kind, prepared once. */

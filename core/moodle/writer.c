@@ -48,19 +48,7 @@ static int64_t insert(moodle_site *s, int later, const char *sql_id, const char 
 
     if (id > 0 && later) {
         /* Its id known, nobody waits for the row: it goes with the next ones. */
-        db_arg a[32];
-        size_t nt = strlen(types);
-        if (nt > 32)
-            return moodle_fail(s, "too many columns");
-        for (size_t i = 0; i < nt; i++) {
-            if (types[i] == 'i')
-                a[i].i = va_arg(ap, int64_t);
-            else if (types[i] == 's')
-                a[i].s = va_arg(ap, const char *);
-            else
-                a[i].s = NULL;
-        }
-        if (db_insert_later_a(moodle_db(s), sql_id, types, a) != 0)
+        if (db_insert_laterv(moodle_db(s), sql_id, types, ap) != 0)
             return moodle_fail_db(s, "cannot insert a row");
         return id;
     }

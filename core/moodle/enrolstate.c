@@ -41,6 +41,7 @@ struct moodle_enrolstate {
     ts_map *names;          /* component name -> its one copy (kept until moodle_close)   */
     ts_map *cm;             /* "cohortid:userid" -> non-NULL for a member                */
     size_t rows;
+    size_t max;             /* past it no new course or cohort (STATE_MAX; tests lower it) */
 };
 
 static void key2(char *k, int64_t a, int64_t b)
@@ -104,6 +105,7 @@ static struct moodle_enrolstate *state(moodle_site *s)
         k->cohorts = imap_new();
         k->cm = map_new();
         k->names = map_new();
+        k->max = STATE_MAX;
         s->state = k;
         if (!k->loaded || !k->ue || !k->enrolled || !k->ra || !k->gm || !k->cohorts ||
             !k->cm || !k->names) {
@@ -112,6 +114,15 @@ static struct moodle_enrolstate *state(moodle_site *s)
         }
     }
     return s->state;
+}
+
+int moodle_state_limit(moodle_site *s, size_t max)
+{
+    struct moodle_enrolstate *k = state(s);
+    if (!k)
+        return moodle_fail(s, "out of memory");
+    k->max = max;
+    return 0;
 }
 
 const char *moodle_state_name(moodle_site *s, const char *name)
@@ -237,7 +248,7 @@ static int course_state(moodle_site *s, int64_t courseid, struct moodle_enrolsta
         return moodle_fail(s, "out of memory");
     if (imap_get(k->loaded, courseid, NULL))
         return 1;
-    if (k->rows > STATE_MAX)
+    if (k->rows > k->max)
         return 0;
     moodle_ctx ctx;
     int r = moodle_course_ctx(s, courseid, &ctx);
@@ -402,7 +413,7 @@ int moodle_state_cm(moodle_site *s, int64_t cohortid, int64_t userid)
         return moodle_fail(s, "out of memory");
     char key[48];
     if (!imap_get(k->cohorts, cohortid, NULL)) {
-        if (k->rows > STATE_MAX)
+        if (k->rows > k->max)
             return moodle_direct_cm(s, cohortid, userid);
         db_stmt *st = moodle_prepared(s, SQL_COHORT_MEMBERS);
         if (!st)

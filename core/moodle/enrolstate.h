@@ -58,6 +58,10 @@ int moodle_state_cm(moodle_site *s, int64_t cohortid, int64_t userid);
 void moodle_state_cm_set(moodle_site *s, int64_t cohortid, int64_t userid, int member);
 
 void moodle_state_free(moodle_site *s);
+/* Sets the bound of remembered rows past which a course or cohort not yet read is asked
+ * of the database line by line (enrolstate_sql.c); the unit test lowers it to reach
+ * that path.  0 or -1. */
+int moodle_state_limit(moodle_site *s, size_t max);
 
 /* enrolstate_sql.c: the same questions asked of the database, for what the memory does
  * not hold (it is full). */

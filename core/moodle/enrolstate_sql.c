@@ -55,11 +55,7 @@ int moodle_direct_ue(moodle_site *s, int64_t enrolid, int64_t userid, ks_ue *out
 
 int moodle_direct_enrolled(moodle_site *s, int64_t courseid, int64_t userid)
 {
-    int r;
-    db_stmt *st = first_row(s, SQL_ENROLLED, courseid, userid, &r);
-    if (r > 0)
-        moodle_drain(st);
-    return r;
+    return moodle_row_exists(s, SQL_ENROLLED, courseid, userid);
 }
 
 int moodle_direct_ra_count(moodle_site *s, int64_t contextid, int64_t userid, int64_t roleid,
@@ -99,9 +95,5 @@ int moodle_direct_gm(moodle_site *s, int64_t groupid, int64_t userid, ks_gm *out
 
 int moodle_direct_cm(moodle_site *s, int64_t cohortid, int64_t userid)
 {
-    int r;
-    db_stmt *st = first_row(s, SQL_CM, cohortid, userid, &r);
-    if (r > 0)
-        moodle_drain(st);
-    return r;
+    return moodle_row_exists(s, SQL_CM, cohortid, userid);
 }

@@ -7,6 +7,7 @@
  * MariaDB when TS_PG_HOST / TS_MY_HOST (or TS_MY_SOCKET) say where a server is.
  */
 #include "enroltest.h"
+#include "moodle/enrolstate.h"
 
 
 
@@ -131,6 +132,45 @@ static void cohort_members(int64_t course, int64_t *users)
            "%s: a member, removed and added again: the answers follow", K);
 }
 
+/* The memory full: a new course is answered by the database, rightly, line by line. */
+static void memory_full(int64_t *users)
+{
+    const char *K = kind_name;
+    int64_t course = new_course("STATEFULL");
+    moodle_instance in = { .courseid = course, .enrol = "manual" };
+    int64_t inst = course > 0 ? moodle_instance_add(s, NOW, &in) : -1;
+    int64_t group = inst > 0 ? moodle_group_create(s, NOW, course, "Full group", "", "") : -1;
+    int64_t cohort = group > 0 ? moodle_cohort_create(s, NOW, 1, "Full cohort", "FULL1", "")
+                               : -1;
+    int ok = cohort > 0 && moodle_state_limit(s, 0) == 0;
+    for (int i = 0; i < 3 && ok; i++)
+        ok = moodle_enrol_user(s, NOW, inst, users[i], 5, 0, 0, 0) == 1 &&
+             moodle_group_add_member(s, NOW, group, users[i], "", 0) == 1 &&
+             moodle_cohort_add_member(s, NOW, cohort, users[i]) == 1 && moodle_flush(s) == 0;
+    TAP_OK(ok, "%s: memory full: three enrolments, memberships and cohort members written", K);
+    if (!ok)
+        printf("# %s\n", moodle_error(s));
+    uint64_t reads = db_read_count(d);
+    int st = -1;
+    int64_t a = -1, b = -1;
+    TAP_OK(moodle_enrolment_get(s, inst, users[1], &st, &a, &b) == 1 && st == 0 &&
+           moodle_is_enrolled(s, course, users[1]) == 1 &&
+           moodle_is_enrolled(s, course, users[6]) == 0 &&
+           moodle_course_roles(s, course, users[1], 5, "", 0) == 1 &&
+           moodle_is_group_member(s, group, users[1], NULL) == 1 &&
+           moodle_is_group_member(s, group, users[6], NULL) == 0 &&
+           moodle_state_cm(s, cohort, users[2]) == 1 &&
+           moodle_state_cm(s, cohort, users[6]) == 0,
+           "%s: memory full: the database answers each question rightly", K);
+    TAP_OK(db_read_count(d) - reads >= 8, "%s: memory full: one read per question (%llu)", K,
+           (unsigned long long)(db_read_count(d) - reads));
+    TAP_OK(moodle_enrol_user(s, NOW, inst, users[1], 5, 0, 0, 0) == 0 &&
+           moodle_cohort_add_member(s, NOW, cohort, users[1]) == 0 && moodle_flush(s) == 0 &&
+           count_rows("SELECT COUNT(*) FROM {user_enrolments} WHERE enrolid = ?", "i", inst) == 3,
+           "%s: memory full: a line again writes nothing", K);
+    moodle_state_limit(s, 750000);
+}
+
 static void scenario(void)
 {
     int64_t course = new_course("STATE1");
@@ -160,6 +200,7 @@ static void scenario(void)
     outside_sql(course, inst, group, users[4]);
     removals(course, inst, group, users[5]);
     cohort_members(course, users);
+    memory_full(users);
 }
 
 int main(void)
